@@ -1,0 +1,36 @@
+"""Settings, read from the environment or a `.env` file (see `.env.example`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every setting has a safe default except the token, which only `run` needs."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str | None = None
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    database_path: Path = PROJECT_ROOT / "data" / "knowledge.sqlite3"
+    state_database_path: Path = PROJECT_ROOT / "data" / "state.sqlite3"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    feedback_salt: SecretStr = SecretStr("change-me")
+    webhook_secret_token: SecretStr | None = None
+    user_rate_limit: int = Field(default=8, ge=1)
+    user_rate_window_seconds: float = Field(default=10.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(",", " ").split())
+        return value

@@ -1,0 +1,292 @@
+"""Compile `knowledge/` into a SQLite database, and read it back.
+
+The database is a build artefact: it is rebuilt whenever the knowledge files or the analysis
+code change, into a temporary file that atomically replaces the old one, so a reader never
+sees a half-built database. At run time it is opened read-only.
+
+Schema (the one place it is written down):
+
+    meta(key PRIMARY KEY, value)
+        schema_version, fingerprint (knowledge files + analysis code), built_at,
+        and article_* bibliographic fields.
+    article(id = 1, body)                      the verbatim article body
+    entries(id PRIMARY KEY, position, topic, topic_en, answer_ko, answer_en, quote,
+            popular, source)                   one row per curated fact
+    questions(entry_id, position, text, lang, terms)
+                                               alternate questions; terms = analysed terms,
+                                               space-separated
+    keywords(entry_id, keyword)                curated keywords as written
+    aliases(variant PRIMARY KEY, canonical)    transliterations folded before matching
+    names(name PRIMARY KEY)                    people and organisations (normalised)
+    vocabulary(term, entry_id, strength)       inverted index: which entries a term points
+                                               at, and how strongly (1.0 curated, 0.6 from
+                                               the quote or answer)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import sqlite3
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from bot import knowledge as knowledge_files
+from bot.models import ArticleInfo, Entry
+from bot.normalize import Analyzer, Normalizer, detect_lang
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+CURATED, DERIVED = 1.0, 0.6
+_ANALYSIS_SOURCES = ("korean.py", "normalize.py", "database.py")
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE article (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+CREATE TABLE entries (
+    id TEXT PRIMARY KEY, position INTEGER NOT NULL, topic TEXT NOT NULL, topic_en TEXT NOT NULL,
+    answer_ko TEXT NOT NULL, answer_en TEXT NOT NULL, quote TEXT NOT NULL,
+    popular INTEGER NOT NULL, source TEXT NOT NULL
+);
+CREATE TABLE questions (
+    entry_id TEXT NOT NULL REFERENCES entries(id), position INTEGER NOT NULL,
+    text TEXT NOT NULL, lang TEXT NOT NULL, terms TEXT NOT NULL
+);
+CREATE TABLE keywords (entry_id TEXT NOT NULL REFERENCES entries(id), keyword TEXT NOT NULL);
+CREATE TABLE aliases (variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);
+CREATE TABLE names (name TEXT PRIMARY KEY);
+CREATE TABLE vocabulary (
+    term TEXT NOT NULL, entry_id TEXT NOT NULL REFERENCES entries(id), strength REAL NOT NULL,
+    PRIMARY KEY (term, entry_id)
+) WITHOUT ROWID;
+"""
+
+
+class DatabaseError(Exception):
+    """The database is missing, corrupt or stale; the message says how to recover."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQuestion:
+    entry_id: str
+    text: str
+    lang: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """The compiled knowledge, as read back from SQLite."""
+
+    article: ArticleInfo
+    body: str
+    entries: tuple[Entry, ...]
+    questions: tuple[StoredQuestion, ...]
+    aliases: dict[str, str]
+    names: frozenset[str]
+    vocabulary: dict[str, dict[str, float]]  # term -> {entry id: strength}
+
+
+def fingerprint(knowledge_dir: Path) -> str:
+    """Changes whenever the knowledge files or the code that analyses them change."""
+    digest = hashlib.sha256(knowledge_files.fingerprint(knowledge_dir).encode())
+    digest.update(SCHEMA_VERSION.encode())
+    here = Path(__file__).parent
+    for name in _ANALYSIS_SOURCES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _analyse(kb: knowledge_files.Knowledge) -> tuple[
+    Normalizer, list[tuple[str, int, str, str, str]], dict[tuple[str, str], float], list[str]
+]:
+    """Analyse every entry; returns question rows, vocabulary and normalised names."""
+    normalizer = Normalizer(kb.aliases)
+    names = sorted({t for n in kb.names for t in normalizer.normalize(n).split()})
+
+    def keyword_terms(entry: Entry) -> list[str]:
+        plain = Analyzer()
+        terms: list[str] = []
+        for keyword in entry.keywords:
+            for token in normalizer.normalize(keyword).split():
+                terms.extend(plain.terms(token) or [token])
+        return terms
+
+    lexicon: set[str] = set(names)
+    for entry in kb.entries:
+        lexicon.update(keyword_terms(entry))
+    # Two passes: the curated words teach the analyser how to split the questions, and the
+    # questions' own words then teach it how to split everything else.
+    for _ in range(2):
+        analyser = Analyzer(lexicon)
+        grown = set(lexicon)
+        for entry in kb.entries:
+            for text in (*entry.questions, entry.topic, entry.topic_en):
+                grown.update(analyser.terms(normalizer.normalize(text)))
+        lexicon = grown
+    analyser = Analyzer(lexicon)
+
+    question_rows: list[tuple[str, int, str, str, str]] = []
+    vocabulary: dict[tuple[str, str], float] = {}
+
+    def add(entry_id: str, terms: list[str], strength: float) -> None:
+        for term in terms:
+            key = (term, entry_id)
+            vocabulary[key] = max(vocabulary.get(key, 0.0), strength)
+
+    for entry in kb.entries:
+        add(entry.id, keyword_terms(entry), CURATED)
+        for position, text in enumerate(entry.questions):
+            terms = analyser.terms(normalizer.normalize(text))
+            question_rows.append((entry.id, position, text, detect_lang(text), " ".join(terms)))
+            add(entry.id, terms, CURATED)
+        for text in (entry.topic, entry.topic_en):
+            add(entry.id, analyser.terms(normalizer.normalize(text)), CURATED)
+        for text in (entry.quote, entry.answer_ko, entry.answer_en):
+            add(entry.id, analyser.terms(normalizer.normalize(text)), DERIVED)
+    return normalizer, question_rows, vocabulary, names
+
+
+async def build(knowledge_dir: Path, db_path: Path) -> Path:
+    """Validate `knowledge_dir` and compile it into `db_path`, replacing it atomically."""
+    started = time.perf_counter()
+    kb = knowledge_files.load(knowledge_dir)
+    _, question_rows, vocabulary, names = _analyse(kb)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".build-", suffix=".sqlite3", dir=db_path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp_name)
+    try:
+        async with aiosqlite.connect(tmp_path) as db:
+            await db.executescript(SCHEMA)
+            meta = {
+                "schema_version": SCHEMA_VERSION,
+                "fingerprint": fingerprint(knowledge_dir),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                **{f"article_{k}": getattr(kb.article, k) for k in knowledge_files.ARTICLE_FIELDS},
+            }
+            await db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            await db.execute("INSERT INTO article VALUES (1, ?)", (kb.body,))
+            await db.executemany(
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (e.id, i, e.topic, e.topic_en, e.answer_ko, e.answer_en, e.quote,
+                     int(e.popular), e.source)
+                    for i, e in enumerate(kb.entries)
+                ],
+            )
+            await db.executemany("INSERT INTO questions VALUES (?, ?, ?, ?, ?)", question_rows)
+            await db.executemany(
+                "INSERT INTO keywords VALUES (?, ?)",
+                [(e.id, k) for e in kb.entries for k in e.keywords],
+            )
+            await db.executemany("INSERT INTO aliases VALUES (?, ?)", kb.aliases.items())
+            await db.executemany("INSERT INTO names VALUES (?)", [(n,) for n in names])
+            await db.executemany(
+                "INSERT INTO vocabulary VALUES (?, ?, ?)",
+                [(term, entry_id, s) for (term, entry_id), s in sorted(vocabulary.items())],
+            )
+            await db.commit()
+        os.replace(tmp_path, db_path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+    log.info(
+        "built %s: %d entries, %d questions, %d terms in %.2fs",
+        db_path, len(kb.entries), len(question_rows), len(vocabulary),
+        time.perf_counter() - started,
+    )
+    return db_path
+
+
+def _connect_read_only(db_path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+
+
+def is_current(db_path: Path, knowledge_dir: Path) -> bool:
+    """True when `db_path` exists, is readable and was built from the current knowledge."""
+    if not db_path.is_file():
+        return False
+    try:
+        with contextlib.closing(_connect_read_only(db_path)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None and row[0] == fingerprint(knowledge_dir)
+
+
+async def ensure_built(db_path: Path, knowledge_dir: Path) -> Path:
+    """Rebuild the database when it is missing, corrupt or older than the knowledge files."""
+    if knowledge_dir.is_dir() and not is_current(db_path, knowledge_dir):
+        reason = "missing" if not db_path.exists() else "stale or unreadable"
+        log.info("knowledge database %s is %s; rebuilding", db_path, reason)
+        await build(knowledge_dir, db_path)
+    elif not db_path.is_file():
+        raise DatabaseError(
+            f"no knowledge database at {db_path} and no knowledge folder at {knowledge_dir}; "
+            "set KNOWLEDGE_DIR to the project's knowledge/ folder"
+        )
+    return db_path
+
+
+async def load(db_path: Path) -> KnowledgeBase:
+    """Read the whole compiled knowledge base, opening the file read-only."""
+    try:
+        async with aiosqlite.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+            meta = dict(await (await db.execute("SELECT key, value FROM meta")).fetchall())
+            (body,) = await (await db.execute("SELECT body FROM article")).fetchone() or ("",)
+            entry_rows = await (
+                await db.execute(
+                    "SELECT id, topic, topic_en, answer_ko, answer_en, quote, popular, source "
+                    "FROM entries ORDER BY position"
+                )
+            ).fetchall()
+            keyword_rows = await (await db.execute("SELECT entry_id, keyword FROM keywords")).fetchall()
+            question_rows = await (
+                await db.execute(
+                    "SELECT entry_id, text, lang, terms FROM questions ORDER BY entry_id, position"
+                )
+            ).fetchall()
+            alias_rows = await (await db.execute("SELECT variant, canonical FROM aliases")).fetchall()
+            name_rows = await (await db.execute("SELECT name FROM names")).fetchall()
+            vocab_rows = await (
+                await db.execute("SELECT term, entry_id, strength FROM vocabulary")
+            ).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(
+            f"cannot read the knowledge database {db_path} ({exc}); "
+            "delete it and run 'python -m bot build'"
+        ) from exc
+    keywords: dict[str, list[str]] = defaultdict(list)
+    for entry_id, keyword in keyword_rows:
+        keywords[entry_id].append(keyword)
+    questions_by_entry: dict[str, list[str]] = defaultdict(list)
+    questions = []
+    for entry_id, text, lang, terms in question_rows:
+        questions_by_entry[entry_id].append(text)
+        questions.append(StoredQuestion(entry_id, text, lang, tuple(terms.split())))
+    entries = tuple(
+        Entry(
+            id=r[0], topic=r[1], topic_en=r[2], answer_ko=r[3], answer_en=r[4], quote=r[5],
+            questions=tuple(questions_by_entry[r[0]]), keywords=tuple(keywords[r[0]]),
+            popular=bool(r[6]), source=r[7],
+        )
+        for r in entry_rows
+    )
+    vocabulary: dict[str, dict[str, float]] = defaultdict(dict)
+    for term, entry_id, strength in vocab_rows:
+        vocabulary[term][entry_id] = strength
+    article = ArticleInfo(**{k: meta[f"article_{k}"] for k in knowledge_files.ARTICLE_FIELDS})
+    return KnowledgeBase(
+        article=article, body=body, entries=entries, questions=tuple(questions),
+        aliases=dict(alias_rows), names=frozenset(n for (n,) in name_rows),
+        vocabulary=dict(vocabulary),
+    )

@@ -1,0 +1,85 @@
+"""The answer engine: chat text in, an `Answer` out. Knows nothing of Telegram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import database
+from bot.matcher import ANSWER_THRESHOLD, Matcher
+from bot.models import Answer, ArticleInfo, Entry, Lang, Suggestion
+from bot.normalize import detect_lang, strip_addressing
+
+MAX_QUESTION_CHARS = 4096
+SUGGESTIONS = 3
+
+
+class UnknownEntryError(KeyError):
+    """No entry has this id; list ids with `python -m bot ask --json` or /topics."""
+
+
+class Engine:
+    """Answers questions about the article from a compiled knowledge base."""
+
+    def __init__(self, kb: database.KnowledgeBase, *, threshold: float = ANSWER_THRESHOLD) -> None:
+        self.kb = kb
+        self.matcher = Matcher(kb)
+        self.threshold = threshold
+        self._entries = {e.id: e for e in kb.entries}
+        self._first_question: dict[tuple[str, str], str] = {}
+        for q in kb.questions:
+            self._first_question.setdefault((q.entry_id, q.lang), q.text)
+
+    @classmethod
+    async def open(cls, db_path: Path, knowledge_dir: Path | None = None) -> Engine:
+        """Load the engine, first rebuilding the database if the knowledge has changed."""
+        if knowledge_dir is not None:
+            await database.ensure_built(db_path, knowledge_dir)
+        return cls(await database.load(db_path))
+
+    @property
+    def article(self) -> ArticleInfo:
+        return self.kb.article
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return self.kb.entries
+
+    def entry(self, entry_id: str) -> Entry:
+        try:
+            return self._entries[entry_id]
+        except KeyError:
+            raise UnknownEntryError(entry_id) from None
+
+    def ask(self, text: str, *, lang: Lang | None = None) -> Answer:
+        """Answer `text`, or decline with up to three topics the article does cover."""
+        question = text[:MAX_QUESTION_CHARS]
+        stripped = strip_addressing(question)
+        lang = lang or detect_lang(stripped)
+        matches = self.matcher.find(stripped, limit=SUGGESTIONS + 1)
+        if matches and matches[0].score >= self.threshold:
+            best = matches[0]
+            return self._answer(question, best.entry, lang, best.score)
+        suggestions = tuple(self.suggestion(m.entry, lang) for m in matches[:SUGGESTIONS])
+        if not suggestions:
+            suggestions = tuple(self.suggestion(e, lang) for e in self.popular(SUGGESTIONS))
+        score = matches[0].score if matches else 0.0
+        return Answer(question, False, "", "", score, None, lang, suggestions)
+
+    def answer_entry(self, entry_id: str, *, lang: Lang = "ko") -> Answer:
+        """The answer for one entry, as when a button or deep link names it."""
+        entry = self.entry(entry_id)
+        return self._answer(self.suggestion(entry, lang).question, entry, lang, 100.0)
+
+    def popular(self, limit: int = 5) -> list[Entry]:
+        """The entries marked popular, then the rest, in knowledge-file order."""
+        ranked = sorted(self.kb.entries, key=lambda e: not e.popular)
+        return ranked[:limit]
+
+    def suggestion(self, entry: Entry, lang: Lang) -> Suggestion:
+        """The entry's first curated question in `lang`, to offer as a 'did you mean'."""
+        text = self._first_question.get((entry.id, lang)) or entry.label(lang)
+        return Suggestion(entry.id, text)
+
+    @staticmethod
+    def _answer(question: str, entry: Entry, lang: Lang, score: float) -> Answer:
+        return Answer(question, True, entry.answer(lang), entry.quote, score, entry.id, lang)

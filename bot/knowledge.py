@@ -1,0 +1,269 @@
+"""Load and validate the human-edited files in `knowledge/`.
+
+Every problem is reported as ``file:line: what is wrong and how to fix it`` so that an editor
+can jump straight to it. All problems are collected before raising, not just the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.models import ArticleInfo, Entry
+
+ENTRY_FIELDS = {
+    "id": "a stable id such as salary or openai-founder",
+    "topic": "a short Korean label",
+    "topic_en": "a short English label",
+    "answer_ko": "the answer in Korean",
+    "answer_en": "the answer in English",
+    "quote": "a verbatim piece of the article body",
+    "questions": "a list of ways people ask",
+    "keywords": "a list of words pointing at this entry",
+    "popular": "true or false",
+}
+REQUIRED_FIELDS = tuple(f for f in ENTRY_FIELDS if f != "popular")
+ARTICLE_FIELDS = ("title", "newspaper", "newspaper_en", "date", "reporter", "reporter_en")
+ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SPACE_RE = re.compile(r"\s+")
+
+
+class KnowledgeError(Exception):
+    """The knowledge files are invalid; the message lists every problem with file:line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """Everything the build step reads from `knowledge/`."""
+
+    article: ArticleInfo
+    body: str
+    entries: tuple[Entry, ...]
+    aliases: dict[str, str]
+    names: tuple[str, ...]
+
+
+def fold_whitespace(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def source_files(directory: Path) -> list[Path]:
+    """The files whose content defines the knowledge base, in a stable order."""
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in {".yaml", ".txt"})
+
+
+def fingerprint(directory: Path) -> str:
+    """A hash of the knowledge files, used to notice a stale database."""
+    digest = hashlib.sha256()
+    for path in source_files(directory):
+        digest.update(str(path.relative_to(directory)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load(directory: Path) -> Knowledge:
+    """Read and validate `directory`; raise KnowledgeError listing every problem."""
+    problems: list[str] = []
+    article_path = directory / "article.yaml"
+    article_node = _compose(article_path, problems)
+    article, body_name = _article_info(article_path, article_node, problems)
+    body_path = directory / body_name
+    body = ""
+    if body_path.is_file():
+        body = body_path.read_text(encoding="utf-8")
+    else:
+        problems.append(f"{article_path}:1: body_file {body_name!r} not found; create it or fix")
+    folded_body = fold_whitespace(body)
+
+    entries: list[Entry] = []
+    seen: dict[str, str] = {}
+    entry_files = sorted((directory / "entries").glob("*.yaml"))
+    if not entry_files:
+        problems.append(f"{directory / 'entries'}:1: no *.yaml entry files; add at least one")
+    for path in entry_files:
+        node = _compose(path, problems)
+        if node is None:
+            continue
+        if not isinstance(node, yaml.SequenceNode):
+            problems.append(f"{path}:{_line(node)}: expected a list of entries (lines starting '- id:')")
+            continue
+        for item in node.value:
+            entry = _entry(path, item, folded_body, problems)
+            if entry is None:
+                continue
+            if entry.id in seen:
+                problems.append(
+                    f"{entry.source}: duplicate id {entry.id!r}, first used at {seen[entry.id]}; "
+                    "give this entry another id"
+                )
+                continue
+            seen[entry.id] = entry.source
+            entries.append(entry)
+
+    aliases, names = _aliases(directory / "aliases.yaml", problems)
+    if problems:
+        raise KnowledgeError(problems)
+    assert article is not None
+    return Knowledge(article, body, tuple(entries), aliases, names)
+
+
+def _compose(path: Path, problems: list[str]) -> yaml.Node | None:
+    if not path.is_file():
+        problems.append(f"{path}:1: file not found; restore it from git")
+        return None
+    try:
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else 1
+        problems.append(f"{path}:{line}: YAML syntax error: {exc.problem}; fix the syntax")
+        return None
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _scalar(node: yaml.Node) -> object:
+    return yaml.safe_load(yaml.serialize(node))
+
+
+def _article_info(
+    path: Path, node: yaml.Node | None, problems: list[str]
+) -> tuple[ArticleInfo | None, str]:
+    if node is None:
+        return None, "article.txt"
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(f"{path}:{_line(node)}: expected 'field: value' lines")
+        return None, "article.txt"
+    values = {k.value: (_scalar(v), _line(k)) for k, v in node.value}
+    for key, (_, line) in values.items():
+        if key not in (*ARTICLE_FIELDS, "body_file"):
+            problems.append(
+                f"{path}:{line}: unknown field {key!r}; allowed: {', '.join(ARTICLE_FIELDS)}, body_file"
+            )
+    missing = [f for f in ARTICLE_FIELDS if not str(values.get(f, ("", 0))[0] or "").strip()]
+    for field in missing:
+        problems.append(f"{path}:1: missing or empty field {field!r}; add '{field}: ...'")
+    if missing:
+        return None, str(values.get("body_file", ("article.txt", 0))[0])
+    info = ArticleInfo(**{f: str(values[f][0]).strip() for f in ARTICLE_FIELDS})
+    return info, str(values.get("body_file", ("article.txt", 0))[0])
+
+
+def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry | None:
+    where = f"{path}:{_line(node)}"
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(f"{where}: expected an entry ('- id: ...' followed by its fields)")
+        return None
+    fields: dict[str, tuple[object, int]] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        line = _line(key_node)
+        if key not in ENTRY_FIELDS:
+            problems.append(
+                f"{path}:{line}: unknown field {key!r}; allowed fields: {', '.join(ENTRY_FIELDS)}"
+            )
+            continue
+        fields[key] = (_scalar(value_node), line)
+    ok = True
+    for key in REQUIRED_FIELDS:
+        if key not in fields:
+            problems.append(f"{where}: missing field {key!r} ({ENTRY_FIELDS[key]}); add it")
+            ok = False
+    if not ok:
+        return None
+
+    def text(key: str) -> str:
+        value, line = fields[key]
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{path}:{line}: {key} is empty; write {ENTRY_FIELDS[key]}")
+            return ""
+        return value.strip()
+
+    def text_list(key: str) -> tuple[str, ...]:
+        value, line = fields[key]
+        if not isinstance(value, list) or not value:
+            problems.append(f"{path}:{line}: {key} must be a non-empty list; add '- ...' items")
+            return ()
+        items = []
+        for offset, item in enumerate(value, start=1):
+            if not isinstance(item, str | int | float) or not str(item).strip():
+                problems.append(
+                    f"{path}:{line + offset}: empty item in {key}; write text or delete the line"
+                )
+                continue
+            items.append(str(item).strip())
+        return tuple(items)
+
+    entry_id = text("id")
+    if entry_id and not ID_RE.fullmatch(entry_id):
+        problems.append(
+            f"{path}:{fields['id'][1]}: id {entry_id!r} must be lowercase letters, digits and dashes"
+        )
+    quote = text("quote")
+    if quote and fold_whitespace(quote) not in body:
+        problems.append(
+            f"{path}:{fields['quote'][1]}: quote is not verbatim in the article body; "
+            "copy the exact characters from knowledge/article.txt"
+        )
+    popular, popular_line = fields.get("popular", (False, 0))
+    if not isinstance(popular, bool):
+        problems.append(f"{path}:{popular_line}: popular must be true or false")
+    entry = Entry(
+        id=entry_id,
+        topic=text("topic"),
+        topic_en=text("topic_en"),
+        answer_ko=text("answer_ko"),
+        answer_en=text("answer_en"),
+        quote=quote,
+        questions=text_list("questions"),
+        keywords=text_list("keywords"),
+        popular=popular is True,
+        source=where,
+    )
+    return entry
+
+
+def _aliases(path: Path, problems: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """aliases.yaml: `aliases: {canonical: [variants]}` and `names: [people and organisations]`."""
+    node = _compose(path, problems)
+    if node is None:
+        return {}, ()
+    data = _scalar(node)
+    if not isinstance(data, dict) or set(data) - {"aliases", "names"}:
+        problems.append(f"{path}:1: expected only the keys 'aliases' and 'names'")
+        return {}, ()
+    aliases: dict[str, str] = {}
+    raw_aliases = data.get("aliases") or {}
+    if not isinstance(raw_aliases, dict):
+        problems.append(f"{path}:1: aliases must map a canonical form to a list of variants")
+        raw_aliases = {}
+    for canonical, variants in raw_aliases.items():
+        if not isinstance(variants, list) or not variants:
+            problems.append(f"{path}:1: aliases.{canonical} must be a non-empty list of variants")
+            continue
+        for variant in variants:
+            aliases[str(variant)] = str(canonical)
+    for canonical in sorted(set(aliases.values())):
+        clashes = [v for v in aliases if v in canonical]
+        if clashes:
+            problems.append(
+                f"{path}:1: canonical form {canonical!r} contains the variant {clashes[0]!r}; "
+                "rename one so normalising twice gives the same text"
+            )
+    names = data.get("names") or []
+    if not isinstance(names, list):
+        problems.append(f"{path}:1: names must be a list")
+        names = []
+    return aliases, tuple(str(n) for n in names)

@@ -1,0 +1,111 @@
+"""Korean language rules: jamo decomposition, particles and endings, function words.
+
+Kept as data plus tiny functions so that the analyser stays readable and the rules can be
+extended without touching the matching code.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SBASE, _SEND = 0xAC00, 0xD7A3
+_LEADS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_TAILS = " ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+
+# Vowels people mix up when typing fast (ㅐ/ㅔ, ㅒ/ㅖ, ㅙ/ㅚ/ㅞ) share one key, so 군데 matches 군대.
+_VOWEL_KEY = str.maketrans({"ㅐ": "ㅔ", "ㅒ": "ㅖ", "ㅙ": "ㅞ", "ㅚ": "ㅞ"})
+
+HANGUL_RE = re.compile(r"[\uac00-\ud7a3]")
+# Standalone jamo (ㅋㅋ, ㅎㅎ, ㅠㅠ) are chat noise, never content.
+JAMO_RUN_RE = re.compile(r"[\u3131-\u318e\u1100-\u11ff]+")
+
+
+def is_syllable(ch: str) -> bool:
+    return _SBASE <= ord(ch) <= _SEND
+
+
+def decompose(text: str) -> str:
+    """Spell Hangul syllables out as compatibility jamo; other characters pass through."""
+    out: list[str] = []
+    for ch in text:
+        code = ord(ch) - _SBASE
+        if 0 <= code <= _SEND - _SBASE:
+            lead, rest = divmod(code, 588)
+            vowel, tail = divmod(rest, 28)
+            out.append(_LEADS[lead])
+            out.append(_VOWELS[vowel])
+            if tail:
+                out.append(_TAILS[tail])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def typo_key(word: str) -> str:
+    """The jamo spelling used for typo-tolerant comparison."""
+    return decompose(word).translate(_VOWEL_KEY)
+
+
+def drop_trailing_laugh(word: str) -> str:
+    """'몇살이냨' → '몇살이냐': a ㅋ typed onto the last syllable is laughter, not a batchim."""
+    if word and is_syllable(word[-1]):
+        code = ord(word[-1]) - _SBASE
+        if code % 28 == _TAILS.index("ㅋ"):
+            return word[:-1] + chr(ord(word[-1]) - _TAILS.index("ㅋ"))
+    return word
+
+
+# Particles (josa) and verb/adjective endings that follow a content word. Longest match wins,
+# so compound endings are listed whole. A word is never stripped below one syllable.
+_ENDINGS = """
+은 는 이 가 을 를 의 에 에서 에게 께 께서 한테 로 으로 와 과 랑 이랑 하고 도 만 까지 부터 보다
+처럼 이나 나 이란 란 이라 라 이라고 라고 이라는 라는 이든 든 이야 야 이에요 예요 이예요 이요 요
+이다 다 임 인가 인가요 인지 인데 이지 지 이고 고 이며 며 이면 면 로서 으로서 로써 으로써 에는 에선
+에서는 에서도 에도 으로는 로는 에게는 과는 와는 이랑은 까지는 부터는 은요 는요 이는 이가
+했어 했어요 했나 했나요 했냐 했니 했음 했지 했지요 했죠 했습니까 했습니다 했다 했는데 했던 했을까 했을까요
+하나 하나요 하냐 하니 함 해 해요 합니까 합니다 한다 한 하는 할 할까 할까요 하지 하죠 했던가 하는가 하는지
+해서 하게 하려 하려고 하면 해도 해야 했고 하고요 했구나 하네
+였어 였어요 였나 였나요 였냐 였니 였음 였다 였지 였죠 였습니까 였을까 이었어 이었나 이었냐 이었다
+인가 인가요 인지 인거 인거야 인거지 인데요 이냐 이니 이죠 이지요 입니까 입니다 이었지
+냐 니 나요 니까 는가 는지 는데 죠 지요 네 네요 군 군요 구나 거야 거지 건가 건가요 걸까 걸까요
+습니까 습니다 ㅂ니까 어 아 어요 아요 었어 았어 었어요 았어요 었나 았나 었나요 았나요 었냐 았냐 었니 았니
+었음 았음 었다 았다 었지 았지 었죠 았죠 었습니까 았습니까 었을까 았을까 었던 았던 었는데 았는데
+을까 을까요 을지 을래 을거야 을거 을건가 는거야 는거 는건가 은거야 은건가 을 ㄹ 을게 을까나
+"""
+ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=True))
+
+# Words that carry no topic: fillers, politeness, generic verbs of asking, and the vocatives
+# people use in group chats. Wh-words are *not* here: 언제/어디/누구/얼마 tell facts apart.
+STOPWORDS_KO: frozenset[str] = frozenset(
+    """
+    좀 그 저 이 그냥 혹시 진짜 정말 너무 아주 막 또 근데 그런데 그러면 그럼 그래서 그리고 아 어 음 야 얘 헐
+    알려 알려줘 알려주세요 알려줄래 알려줄래요 알고 알아 궁금 궁금해 궁금해요 궁금합니다 말해 말해줘 가르쳐 가르쳐줘
+    있어 있어요 있나 있나요 있냐 있니 있음 있는 있습니까 없어 없나 없냐
+    하 해 했 하는 한 할 된 되 돼 됐 되나 됐어 된거 거 것 게 건 걸 수 줄 뭐 무엇 뭔 뭘 뭐야 뭐임 뭔가 뭐지
+    봇 봇아 봇님 님 씨 분 저기 여기 요 네 응 예 아니 대해 대해서 관해 관해서 관련
+    이건 그건 저건 이거 그거 저거 이게 그게 얘기 질문 답 답변 기사 내용 기사에서 기사에
+    """.split()
+)
+
+# Everyone in the article is "him" unless named: the interviewee's name and pronouns are neutral.
+SUBJECT_KO: frozenset[str] = frozenset("김태훈 태훈 김씨 그 그는 그가 이 사람 이사람 저 사람 걔 그분".split())
+
+GREETINGS_KO: frozenset[str] = frozenset(
+    "안녕 안녕하세요 안녕하십니까 반가워 반가워요 반갑습니다 하이 ㅎㅇ 고마워 고마워요 감사 감사합니다 땡큐".split()
+)
+
+
+def strip_ending(word: str, known: set[str] | frozenset[str]) -> str:
+    """Remove a particle or verb ending, preferring a remainder that is a known word."""
+    if word in known or not HANGUL_RE.search(word[-1:]):
+        return word
+    # First choice: the longest known prefix followed by a recognised ending.
+    for cut in range(len(word) - 1, 0, -1):
+        head, tail = word[:cut], word[cut:]
+        if head in known and tail in ENDINGS:
+            return head
+    for ending in ENDINGS:
+        if len(word) > len(ending) and word.endswith(ending):
+            return word[: -len(ending)]
+    return word

@@ -1,0 +1,219 @@
+"""Text normalisation and analysis, applied the same way to stored questions and to queries.
+
+Two steps, kept apart on purpose:
+
+* `Normalizer.normalize` is a pure, idempotent string → string clean-up (Unicode folding,
+  chat noise, punctuation, transliterations such as 오픈에이아이 → openai).
+* `Analyzer.terms` turns normalised text into matching terms: it drops function words,
+  strips Korean particles and endings, splits unspaced Korean (연봉얼마 → 연봉 얼마) against
+  the knowledge base's own vocabulary, and stems English.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import snowballstemmer
+
+from bot import korean
+from bot.models import Lang
+
+# Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_SPACE_RE = re.compile(r"\s+")
+# Keep letters, digits and Hangul; a dot survives only inside a number (88.1).
+_PUNCT_RE = re.compile(r"(?:(?<!\d)\.|\.(?!\d)|[^\w.]|_)+")
+# Script boundaries: "오픈ai에서" → "오픈 ai 에서", "7000명" → "7000 명".
+_SCRIPT_SPLIT_RE = re.compile(
+    r"(?<=[a-z])(?=[^a-z\s])|(?<=[^a-z\s])(?=[a-z])"
+    r"|(?<=[\d.])(?=[^\d.\s])|(?<=[^\d.\s])(?=\d)"
+)
+_LATIN_RE = re.compile(r"[a-z]")
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+# Leading chat addressing: /ask, /fact@bot, @bot, and vocatives such as "야 봇아".
+_COMMAND_RE = re.compile(r"^\s*/[a-z_]+(?:@\w+)?(?=\s|$)", re.IGNORECASE)
+_MENTION_RE = re.compile(r"(?<!\w)@\w{3,}", re.IGNORECASE)
+_VOCATIVE_RE = re.compile(
+    r"^\s*(?:(?:야|저기|헤이|hey|hi|yo)\s*)?(?:봇|봇아|봇님|bot)(?:아|야)?(?:[\s,!.~?]+|$)",
+    re.IGNORECASE,
+)
+
+EN_STOPWORDS: frozenset[str] = frozenset(
+    """
+    a an the is are was were be been being am do does did doing done have has had having will would
+    shall should can could may might must i me my you your he him his she her it its they them their we
+    us our this that these those there here of to in on at for from by with about as into onto over
+    under than then so and or but if not no nor too very just also any some such what which whose
+    tell me please know let give show say said says article bot hey hi hello thanks thank ok okay
+    kim taehoon tae hoon mr guy person man s t d ll re ve m don didn doesn isn aren wasn weren won
+    get got go going gonna wanna does
+    """.split()
+)
+EN_GREETINGS: frozenset[str] = frozenset("hi hello hey thanks thank yo sup bye goodbye".split())
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def clean(text: str) -> str:
+    """Unicode-fold, drop invisible characters, lowercase and fold whitespace."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(
+        ch if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES else " " for ch in text
+    )
+    text = unicodedata.normalize("NFKC", text.casefold())
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def strip_addressing(text: str) -> str:
+    """Remove a leading /command, @bot mentions and vocatives such as '봇아'."""
+    text = _COMMAND_RE.sub(" ", text, count=1)
+    text = _MENTION_RE.sub(" ", text)
+    text = _VOCATIVE_RE.sub(" ", text, count=1)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def detect_lang(text: str) -> Lang:
+    """'en' when Latin letters outnumber Hangul syllables, else 'ko'."""
+    folded = clean(text)
+    hangul = len(korean.HANGUL_RE.findall(folded))
+    latin = len(_LATIN_RE.findall(folded))
+    return "en" if latin > hangul else "ko"
+
+
+def _surface(text: str) -> str:
+    text = clean(text)
+    text = korean.JAMO_RUN_RE.sub(" ", text)
+    text = _PUNCT_RE.sub(" ", text)
+    text = _SCRIPT_SPLIT_RE.sub(" ", text)
+    return " ".join(korean.drop_trailing_laugh(w) for w in text.split())
+
+
+class Normalizer:
+    """Idempotent clean-up plus the knowledge base's transliteration aliases."""
+
+    def __init__(self, aliases: Mapping[str, str] | None = None) -> None:
+        pairs = {_surface(k): _surface(v) for k, v in (aliases or {}).items()}
+        self.aliases = {k: v for k, v in pairs.items() if k and k != v}
+        self._alias_re = (
+            re.compile("|".join(_bounded(k) for k in sorted(self.aliases, key=len, reverse=True)))
+            if self.aliases
+            else None
+        )
+
+    def normalize(self, text: str) -> str:
+        text = _surface(text)
+        if self._alias_re is not None:
+            text = self._alias_re.sub(lambda m: f" {self.aliases[m.group(0)]} ", text)
+            text = _surface(text)
+        return text
+
+
+def _bounded(variant: str) -> str:
+    """A regex for `variant`; Latin and digit edges must not touch other letters ('mit' ≠ 'submit')."""
+    pattern = re.escape(variant)
+    if re.match(r"[a-z0-9]", variant):
+        pattern = r"(?<![a-z0-9])" + pattern
+    if re.search(r"[a-z0-9]$", variant):
+        pattern += r"(?![a-z0-9])"
+    return pattern
+
+
+def stem_english(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+class Analyzer:
+    """Turns normalised text into matching terms, using the knowledge base's vocabulary."""
+
+    def __init__(self, lexicon: Iterable[str] = ()) -> None:
+        self.lexicon: set[str] = set(lexicon)
+        self._longest = max((len(w) for w in self.lexicon), default=1)
+
+    def terms(self, normalized: str) -> list[str]:
+        out: list[str] = []
+        for token in normalized.split():
+            out.extend(self._token_terms(token))
+        return list(dict.fromkeys(out))
+
+    def is_greeting(self, normalized: str) -> bool:
+        tokens = normalized.split()
+        return bool(tokens) and all(
+            t in korean.GREETINGS_KO or t in EN_GREETINGS or t in korean.STOPWORDS_KO
+            for t in tokens
+        )
+
+    def _token_terms(self, token: str) -> list[str]:
+        if _is_number(token):
+            return [token]
+        if _LATIN_RE.match(token):
+            if token in EN_STOPWORDS:
+                return []
+            return [token if token in self.lexicon else stem_english(token)]
+        if not korean.HANGUL_RE.search(token):
+            return []
+        if _is_function_word(token):
+            return []
+        if token in self.lexicon:
+            return [token]
+        stem = korean.strip_ending(token, self.lexicon)
+        if stem in self.lexicon:
+            return [] if _is_function_word(stem) else [stem]
+        pieces = self._segment(token)
+        if pieces is not None:
+            return pieces
+        return [] if _is_function_word(stem) else [stem]
+
+    def _segment(self, token: str) -> list[str] | None:
+        """Split unspaced Korean into known words; None when no known word is found."""
+        n = len(token)
+        # best[i]: the cheapest reading of token[:i] as (cost, pieces). A piece is (text, kind)
+        # with kind "word", "function" or "unknown"; an unknown syllable costs the most.
+        best: list[tuple[int, tuple[tuple[str, str], ...]] | None] = [None] * (n + 1)
+        best[0] = (0, ())
+        for i in range(n):
+            current = best[i]
+            if current is None:
+                continue
+            cost, pieces = current
+            steps = [(i + 1, token[i], "unknown", 3)]
+            for j in range(i + 1, min(n, i + self._longest) + 1):
+                piece = token[i:j]
+                if piece in self.lexicon:
+                    steps.append((j, piece, "word", 1))
+                elif piece in korean.ENDINGS or piece in korean.STOPWORDS_KO:
+                    steps.append((j, piece, "function", 1))
+            for j, piece, kind, step_cost in steps:
+                previous = best[j]
+                if previous is None or cost + step_cost < previous[0]:
+                    best[j] = (cost + step_cost, (*pieces, (piece, kind)))
+        final = best[n]
+        if final is None or not any(kind == "word" for _, kind in final[1]):
+            return None
+        terms: list[str] = []
+        chunk = ""
+        for piece, kind in (*final[1], ("", "end")):
+            if kind == "unknown":
+                chunk += piece
+                continue
+            if chunk:
+                terms.append(korean.strip_ending(chunk, self.lexicon))
+                chunk = ""
+            if kind == "word":
+                terms.append(piece)
+        return [t for t in terms if t and not _is_function_word(t)]
+
+
+def _is_function_word(word: str) -> bool:
+    return (
+        word in korean.STOPWORDS_KO
+        or word in korean.SUBJECT_KO
+        or word in korean.GREETINGS_KO
+        or word in korean.ENDINGS
+    )
+
+
+def _is_number(token: str) -> bool:
+    return _NUMBER_RE.fullmatch(token) is not None
