@@ -47,12 +47,18 @@ def typo_key(word: str) -> str:
     return decompose(word).translate(_VOWEL_KEY)
 
 
+# Sentence-final syllables that laughter (ㅋ) gets typed onto: 이냨 → 이냐, 뭐얔 → 뭐야.
+_LAUGH_HOSTS = frozenset("냐니나야어아지다요네게래대해함임음까죠냥여")
+
+
 def drop_trailing_laugh(word: str) -> str:
-    """'몇살이냨' → '몇살이냐': a ㅋ typed onto the last syllable is laughter, not a batchim."""
+    """'몇살이냨' → '몇살이냐'; a real final ㅋ stays ('출궄' is a typo of 출국, not laughter)."""
     if word and is_syllable(word[-1]):
         code = ord(word[-1]) - _SBASE
         if code % 28 == _TAILS.index("ㅋ"):
-            return word[:-1] + chr(ord(word[-1]) - _TAILS.index("ㅋ"))
+            host = chr(ord(word[-1]) - _TAILS.index("ㅋ"))
+            if host in _LAUGH_HOSTS:
+                return word[:-1] + host
     return word
 
 
@@ -72,6 +78,7 @@ _ENDINGS = """
 습니까 습니다 ㅂ니까 어 아 어요 아요 었어 았어 었어요 았어요 었나 았나 었나요 았나요 었냐 았냐 었니 았니
 었음 았음 었다 았다 었지 았지 었죠 았죠 었습니까 았습니까 었을까 았을까 었던 았던 었는데 았는데
 을까 을까요 을지 을래 을거야 을거 을건가 는거야 는거 는건가 은거야 은건가 을 ㄹ 을게 을까나
+래 래요 대 대요 댔어 냐고 라던데 던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요
 """
 ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=True))
 
@@ -82,18 +89,59 @@ STOPWORDS_KO: frozenset[str] = frozenset(
     좀 그 저 이 그냥 혹시 진짜 정말 너무 아주 막 또 근데 그런데 그러면 그럼 그래서 그리고 아 어 음 야 얘 헐
     알려 알려줘 알려주세요 알려줄래 알려줄래요 알고 알아 궁금 궁금해 궁금해요 궁금합니다 말해 말해줘 가르쳐 가르쳐줘
     있어 있어요 있나 있나요 있냐 있니 있음 있는 있습니까 없어 없나 없냐
-    하 해 했 하는 한 할 된 되 돼 됐 되나 됐어 된거 거 것 게 건 걸 수 줄 뭐 무엇 뭔 뭘 뭐야 뭐임 뭔가 뭐지
+    하 해 했 하는 한 할 된 되 돼 됐 되나 됐어 된거 될 되는 된다 됨 되게 됐나 됐냐 거 것 게 건 걸 수 줄 뭐 무엇 뭔 뭘 뭐야 뭐임 뭔가 뭐지
     봇 봇아 봇님 님 씨 분 저기 여기 요 네 응 예 아니 대해 대해서 관해 관해서 관련
     이건 그건 저건 이거 그거 저거 이게 그게 얘기 질문 답 답변 기사 내용 기사에서 기사에
     """.split()
 )
 
 # Everyone in the article is "him" unless named: the interviewee's name and pronouns are neutral.
-SUBJECT_KO: frozenset[str] = frozenset("김태훈 태훈 김씨 그 그는 그가 이 사람 이사람 저 사람 걔 그분".split())
+SUBJECT_KO: frozenset[str] = frozenset("김태훈 태훈 김씨 그 그는 그가 이사람 저사람 그사람 걔 그분 그친구".split())
+
+# Question words in their inflected or colloquial forms, folded to one term each.
+WH_FORMS: dict[str, str] = {
+    "누가": "누구", "누군": "누구", "누굴": "누구", "누구야": "누구", "어디서": "어디", "어딘": "어디",
+    "어딜": "어디", "얼마나": "얼마", "얼만": "얼마", "언젠": "언제", "몇년": "몇 년",
+}
 
 GREETINGS_KO: frozenset[str] = frozenset(
     "안녕 안녕하세요 안녕하십니까 반가워 반가워요 반갑습니다 하이 ㅎㅇ 고마워 고마워요 감사 감사합니다 땡큐".split()
 )
+
+
+# Chat spellings folded to the standard word before analysis.
+SLANG: dict[str, str] = {
+    "어케": "어떻게", "어캐": "어떻게", "머": "뭐", "모야": "뭐야", "머야": "뭐야", "뭐임": "뭐야",
+    "먼데": "뭔데", "왜케": "왜", "넘": "너무", "젤": "제일", "첨": "처음", "얼만데": "얼마",
+}
+
+# One-syllable words that do carry meaning; any other single syllable is too ambiguous to
+# segment unspaced text with (it would split 친구 into 친 + 구).
+MEANINGFUL_SYLLABLES = frozenset("몇 살 왜 돈 꿈 상 군 명 곳 팀".split())
+
+
+_SSANG_SIOT_TAIL = _TAILS.index("ㅆ")
+# Past-tense contractions: the vowel before ㅆ tells the stem's last vowel (세웠 → 세우).
+_PAST_VOWEL = {"ㅝ": "ㅜ", "ㅘ": "ㅗ", "ㅕ": "ㅣ", "ㅙ": "ㅚ", "ㅐ": "ㅐ", "ㅏ": "ㅏ", "ㅓ": "ㅓ"}
+
+
+def past_to_stem(word: str) -> str:
+    """'세웠' → '세우', '나왔' → '나오', '했' → '하', '먹었' → '먹': one stem for every tense."""
+    if len(word) < 1 or not is_syllable(word[-1]):
+        return word
+    code = ord(word[-1]) - _SBASE
+    lead, rest = divmod(code, 588)
+    vowel, tail = divmod(rest, 28)
+    if tail != _SSANG_SIOT_TAIL:
+        return word
+    if len(word) > 1 and word[-1] in "었았였":
+        return word[:-1]
+    if word[-1] == "했":
+        return word[:-1] + "하"
+    mapped = _PAST_VOWEL.get(_VOWELS[vowel])
+    if mapped is None:
+        return word
+    return word[:-1] + chr(_SBASE + lead * 588 + _VOWELS.index(mapped) * 28)
 
 
 def strip_ending(word: str, known: set[str] | frozenset[str]) -> str:
@@ -107,5 +155,5 @@ def strip_ending(word: str, known: set[str] | frozenset[str]) -> str:
             return head
     for ending in ENDINGS:
         if len(word) > len(ending) and word.endswith(ending):
-            return word[: -len(ending)]
-    return word
+            return past_to_stem(word[: -len(ending)])
+    return past_to_stem(word)

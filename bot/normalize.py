@@ -104,7 +104,9 @@ class Normalizer:
         )
 
     def normalize(self, text: str) -> str:
-        text = _surface(text)
+        text = " ".join(
+            korean.WH_FORMS.get(w, korean.SLANG.get(w, w)) for w in _surface(text).split()
+        )
         if self._alias_re is not None:
             text = self._alias_re.sub(lambda m: f" {self.aliases[m.group(0)]} ", text)
             text = _surface(text)
@@ -130,7 +132,11 @@ class Analyzer:
 
     def __init__(self, lexicon: Iterable[str] = ()) -> None:
         self.lexicon: set[str] = set(lexicon)
-        self._longest = max((len(w) for w in self.lexicon), default=1)
+        # Unspaced text is split only at words long or meaningful enough to be trusted.
+        self._splitters = {
+            w for w in self.lexicon if len(w) > 1 or w in korean.MEANINGFUL_SYLLABLES
+        } | set(korean.WH_FORMS)
+        self._longest = max((len(w) for w in self._splitters), default=1)
 
     def terms(self, normalized: str) -> list[str]:
         out: list[str] = []
@@ -181,9 +187,10 @@ class Analyzer:
             steps = [(i + 1, token[i], "unknown", 3)]
             for j in range(i + 1, min(n, i + self._longest) + 1):
                 piece = token[i:j]
-                if piece in self.lexicon:
+                if piece in self._splitters:
                     steps.append((j, piece, "word", 1))
-                elif piece in korean.ENDINGS or piece in korean.STOPWORDS_KO:
+                elif piece in korean.STOPWORDS_KO or (i > 0 and piece in korean.ENDINGS):
+                    # An ending only ever follows something: 고등학교 is not 고 + 등 + 학교.
                     steps.append((j, piece, "function", 1))
             for j, piece, kind, step_cost in steps:
                 previous = best[j]
@@ -202,8 +209,15 @@ class Analyzer:
                 terms.append(korean.strip_ending(chunk, self.lexicon))
                 chunk = ""
             if kind == "word":
-                terms.append(piece)
-        return [t for t in terms if t and not _is_function_word(t)]
+                terms.extend(korean.WH_FORMS.get(piece, piece).split())
+        return [t for t in terms if _is_informative(t, self.lexicon)]
+
+
+def _is_informative(term: str, lexicon: set[str]) -> bool:
+    """Drop function words, and lone unknown syllables left over from splitting."""
+    if not term or _is_function_word(term):
+        return False
+    return len(term) > 1 or term in lexicon or term in korean.MEANINGFUL_SYLLABLES
 
 
 def _is_function_word(word: str) -> bool:
