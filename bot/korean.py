@@ -42,6 +42,41 @@ def decompose(text: str) -> str:
     return "".join(out)
 
 
+# Jamo that are easy to mistype for each other: neighbours on the standard 2-set keyboard,
+# and plain/tense/aspirated consonant triples (ㄱ/ㄲ/ㅋ). Swapping them costs half an edit.
+_KEYBOARD_ROWS = ("ㅂㅈㄷㄱㅅㅛㅕㅑㅐㅔ", "ㅁㄴㅇㄹㅎㅗㅓㅏㅣ", "ㅋㅌㅊㅍㅠㅜㅡ")
+_CONSONANT_FAMILIES = ("ㄱㄲㅋ", "ㄷㄸㅌ", "ㅂㅃㅍ", "ㅈㅉㅊ", "ㅅㅆ")
+
+
+def _close_pairs() -> frozenset[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for row in _KEYBOARD_ROWS:
+        pairs.update(zip(row, row[1:], strict=False))
+    for upper, lower in zip(_KEYBOARD_ROWS, _KEYBOARD_ROWS[1:], strict=False):
+        for i, ch in enumerate(upper):
+            pairs.update((ch, other) for other in lower[max(i - 1, 0) : i + 1])
+    for family in _CONSONANT_FAMILIES:
+        pairs.update((a, b) for a in family for b in family if a != b)
+    return frozenset(pairs | {(b, a) for a, b in pairs})
+
+
+CLOSE_JAMO = _close_pairs()
+
+
+def typo_similarity(a: str, b: str) -> float:
+    """1 - weighted edit distance / length, over typo keys; close jamo swap for half a cost."""
+    if a == b:
+        return 1.0
+    previous = [float(i) for i in range(len(b) + 1)]
+    for i, ca in enumerate(a, start=1):
+        current = [float(i)]
+        for j, cb in enumerate(b, start=1):
+            swap = 0.0 if ca == cb else 0.5 if (ca, cb) in CLOSE_JAMO else 1.0
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + swap))
+        previous = current
+    return 1.0 - previous[-1] / max(len(a), len(b), 1)
+
+
 def typo_key(word: str) -> str:
     """The jamo spelling used for typo-tolerant comparison."""
     return decompose(word).translate(_VOWEL_KEY)
@@ -78,7 +113,7 @@ _ENDINGS = """
 습니까 습니다 ㅂ니까 어 아 어요 아요 었어 았어 었어요 았어요 었나 았나 었나요 았나요 었냐 았냐 었니 았니
 었음 았음 었다 았다 었지 았지 었죠 았죠 었습니까 았습니까 었을까 았을까 었던 았던 었는데 았는데
 을까 을까요 을지 을래 을거야 을거 을건가 는거야 는거 는건가 은거야 은건가 을 ㄹ 을게 을까나
-래 래요 대 대요 댔어 냐고 라던데 던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요
+서 래 래요 대 대요 댔어 냐고 라던데 던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요
 """
 ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=True))
 
@@ -91,7 +126,8 @@ STOPWORDS_KO: frozenset[str] = frozenset(
     있어 있어요 있나 있나요 있냐 있니 있음 있는 있습니까 없어 없나 없냐
     하 해 했 하는 한 할 된 되 돼 됐 되나 됐어 된거 될 되는 된다 됨 되게 됐나 됐냐 거 것 게 건 걸 수 줄 뭐 무엇 뭔 뭘 뭐야 뭐임 뭔가 뭐지
     봇 봇아 봇님 님 씨 분 저기 여기 요 네 응 예 아니 대해 대해서 관해 관해서 관련
-    이건 그건 저건 이거 그거 저거 이게 그게 얘기 질문 답 답변 기사 내용 기사에서 기사에
+    이건 그건 저건 이거 그거 저거 이게 그게 얘기 질문 답 답변 내용
+    싶 싶어 싶다 싶은 싶대 싶었 싶어요 싶습니다 싶대요
     """.split()
 )
 
@@ -142,6 +178,19 @@ def past_to_stem(word: str) -> str:
     if mapped is None:
         return word
     return word[:-1] + chr(_SBASE + lead * 588 + _VOWELS.index(mapped) * 28)
+
+
+_ADNOMINAL_TAILS = (_TAILS.index("ㄴ"), _TAILS.index("ㄹ"))
+
+
+def adnominal_to_stem(word: str) -> str:
+    """'나온' → '나오', '세울' → '세우': the verb stem under a ㄴ/ㄹ modifier ending."""
+    if not word or not is_syllable(word[-1]):
+        return word
+    code = ord(word[-1]) - _SBASE
+    if code % 28 not in _ADNOMINAL_TAILS:
+        return word
+    return word[:-1] + chr(ord(word[-1]) - code % 28)
 
 
 def strip_ending(word: str, known: set[str] | frozenset[str]) -> str:

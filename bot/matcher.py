@@ -29,7 +29,8 @@ ANSWER_THRESHOLD = 55.0
 """Below this score the engine declines; tuned on the dev set, checked on held-out wordings."""
 
 COVERAGE_SHARE = 0.65
-FUZZY_CUTOFF = 0.78
+FUZZY_PREFILTER = 0.7
+FUZZY_CUTOFF = 0.85
 PREFIX_SIMILARITY = 0.85
 NAME_MISMATCH_FACTOR = 0.5
 RERANK_CANDIDATES = 30
@@ -122,15 +123,19 @@ class Matcher:
                     found.setdefault(term, PREFIX_SIMILARITY)
         key = korean.typo_key(text)
         if len(key) >= 4:
-            for _, similarity, index in process.extract(
+            # rapidfuzz narrows the field fast; the keyboard-aware distance then decides, so
+            # 연뵹 → 연봉 (neighbouring keys) passes while 인구 → 연구 (unrelated vowel) does not.
+            for _, _, index in process.extract(
                 key,
                 self._typo_key_list,
                 scorer=Levenshtein.normalized_similarity,
-                score_cutoff=FUZZY_CUTOFF,
-                limit=3,
+                score_cutoff=FUZZY_PREFILTER,
+                limit=8,
             ):
-                term = self._typo_choices[index][0]
-                found[term] = max(found.get(term, 0.0), similarity)
+                term, term_key = self._typo_choices[index]
+                similarity = korean.typo_similarity(key, term_key)
+                if similarity >= FUZZY_CUTOFF:
+                    found[term] = max(found.get(term, 0.0), similarity)
         if not found:
             return _Term(text, self._unknown_weight, (), False)
         weight = max(self._idf[t] * s for t, s in found.items())

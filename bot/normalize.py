@@ -160,13 +160,16 @@ class Analyzer:
             return [token if token in self.lexicon else stem_english(token)]
         if not korean.HANGUL_RE.search(token):
             return []
+        if token in self.lexicon and token not in korean.STOPWORDS_KO:
+            return [token]  # A known word wins over a look-alike ending: 군 in "군 복무".
         if _is_function_word(token):
             return []
-        if token in self.lexicon:
-            return [token]
         stem = korean.strip_ending(token, self.lexicon)
         if stem in self.lexicon:
             return [] if _is_function_word(stem) else [stem]
+        adnominal = korean.adnominal_to_stem(stem)
+        if adnominal in self.lexicon:
+            return [adnominal]
         pieces = self._segment(token)
         if pieces is not None:
             return pieces

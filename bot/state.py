@@ -1,0 +1,145 @@
+"""The bot's own state: feedback votes and question counters, in a small SQLite file.
+
+Kept apart from the knowledge database, which is rebuilt from knowledge/ whenever it changes.
+No names or raw Telegram ids are stored: users appear only as a salted hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+from pathlib import Path
+
+import aiosqlite
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    entry_id   TEXT NOT NULL,
+    user_hash  TEXT NOT NULL,
+    chat_type  TEXT NOT NULL,
+    vote       INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (entry_id, user_hash)
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"""
+
+
+class Vote(IntEnum):
+    """A 👍 or 👎 on one answer."""
+
+    UP = 1
+    DOWN = -1
+
+
+class StateStoreError(Exception):
+    """The state database cannot be used; check STATE_DATABASE_PATH and its directory."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Totals for an admin overview."""
+
+    questions: int
+    answered: int
+    declined: int
+    votes_up: int
+    votes_down: int
+
+
+class StateStore:
+    """Feedback and counters on one aiosqlite connection (WAL mode)."""
+
+    def __init__(self, connection: aiosqlite.Connection, salt: str) -> None:
+        self._db = connection
+        self._salt = salt.encode()
+
+    @classmethod
+    async def open(cls, path: Path, *, salt: str) -> StateStore:
+        """Open (creating if needed) the state database at `path`."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(path)
+        except (OSError, aiosqlite.Error) as exc:
+            raise StateStoreError(f"cannot open the state database {path}: {exc}") from exc
+        try:
+            # WAL lets readers (e.g. a stats query from another process) run during writes.
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA busy_timeout=5000")
+            async with connection.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StateStoreError(
+                    f"{path} was written by a newer version of the bot (schema {version}); "
+                    "upgrade the bot or point STATE_DATABASE_PATH at a new file"
+                )
+            await connection.executescript(SCHEMA)
+            await connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            await connection.commit()
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection, salt)
+
+    async def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        await self._db.close()
+
+    def user_hash(self, user_id: int) -> str:
+        """A salted, keyed hash of a Telegram user id: stable per user, not reversible."""
+        return hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).hexdigest()
+
+    async def record_vote(self, entry_id: str, user_id: int, chat_type: str, vote: Vote) -> None:
+        """Store a vote; a user's second vote on the same entry replaces the first."""
+        await self._db.execute(
+            """
+            INSERT INTO feedback (entry_id, user_hash, chat_type, vote, created_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (entry_id, user_hash) DO UPDATE SET
+                vote = excluded.vote, chat_type = excluded.chat_type,
+                created_at = excluded.created_at
+            """,
+            (entry_id, self.user_hash(user_id), chat_type, int(vote), _now()),
+        )
+        await self._db.commit()
+
+    async def count_question(self, *, answered: bool) -> None:
+        """Count one question and whether it was answered or declined."""
+        outcome = "answered" if answered else "declined"
+        await self._db.executemany(
+            """
+            INSERT INTO counters (name, value) VALUES (?, 1)
+            ON CONFLICT (name) DO UPDATE SET value = value + 1
+            """,
+            [("questions",), (outcome,)],
+        )
+        await self._db.commit()
+
+    async def stats(self) -> Stats:
+        """Current totals."""
+        async with self._db.execute("SELECT name, value FROM counters") as cursor:
+            counters = {str(name): int(value) for name, value in await cursor.fetchall()}
+        async with self._db.execute(
+            "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM feedback"
+        ) as cursor:
+            row = await cursor.fetchone()
+        up, down = (int(row[0]), int(row[1])) if row else (0, 0)
+        return Stats(
+            questions=counters.get("questions", 0),
+            answered=counters.get("answered", 0),
+            declined=counters.get("declined", 0),
+            votes_up=up,
+            votes_down=down,
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
