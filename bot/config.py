@@ -18,12 +18,16 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str | None = None
+    # Defaults to telegram_base_url with its last "/bot" turned into "/file/bot".
+    telegram_base_file_url: str | None = None
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     database_path: Path = PROJECT_ROOT / "data" / "knowledge.sqlite3"
     state_database_path: Path = PROJECT_ROOT / "data" / "state.sqlite3"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     feedback_salt: SecretStr = SecretStr("change-me")
     webhook_secret_token: SecretStr | None = None
+    # Key for signing button data; derived from the token when unset.
+    callback_secret: SecretStr | None = None
     user_rate_limit: int = Field(default=8, ge=1)
     user_rate_window_seconds: float = Field(default=10.0, gt=0)
     log_level: str = "INFO"
