@@ -18,6 +18,8 @@ Schema (the one place it is written down):
     keywords(entry_id, keyword)                curated keywords as written
     aliases(variant PRIMARY KEY, canonical)    transliterations folded before matching
     names(name PRIMARY KEY)                    people and organisations (normalised)
+    lexicon(term PRIMARY KEY)                  the words the analyser splits unspaced text
+                                               with; queries are analysed with the same set
     vocabulary(term, entry_id, strength)       inverted index: which entries a term points
                                                at, and how strongly (1.0 curated, 0.6 from
                                                the quote or answer)
@@ -44,8 +46,10 @@ from bot.normalize import Analyzer, Normalizer, detect_lang
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 CURATED, DERIVED = 1.0, 0.6
+COMPOUND_PART = 0.9
+MAX_ANALYSIS_PASSES = 4
 _ANALYSIS_SOURCES = ("korean.py", "normalize.py", "database.py")
 
 SCHEMA = """
@@ -63,6 +67,7 @@ CREATE TABLE questions (
 CREATE TABLE keywords (entry_id TEXT NOT NULL REFERENCES entries(id), keyword TEXT NOT NULL);
 CREATE TABLE aliases (variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);
 CREATE TABLE names (name TEXT PRIMARY KEY);
+CREATE TABLE lexicon (term TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE vocabulary (
     term TEXT NOT NULL, entry_id TEXT NOT NULL REFERENCES entries(id), strength REAL NOT NULL,
     PRIMARY KEY (term, entry_id)
@@ -92,6 +97,7 @@ class KnowledgeBase:
     questions: tuple[StoredQuestion, ...]
     aliases: dict[str, str]
     names: frozenset[str]
+    lexicon: frozenset[str]
     vocabulary: dict[str, dict[str, float]]  # term -> {entry id: strength}
 
 
@@ -105,35 +111,48 @@ def fingerprint(knowledge_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _analyse(kb: knowledge_files.Knowledge) -> tuple[
-    Normalizer, list[tuple[str, int, str, str, str]], dict[tuple[str, str], float], list[str]
-]:
-    """Analyse every entry; returns question rows, vocabulary and normalised names."""
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    question_rows: list[tuple[str, int, str, str, str]]
+    vocabulary: dict[tuple[str, str], float]
+    names: list[str]
+    lexicon: set[str]
+
+
+def _analyse(kb: knowledge_files.Knowledge) -> _Analysis:
+    """Analyse every entry with the same analyser that will read the questions."""
     normalizer = Normalizer(kb.aliases)
     names = sorted({t for n in kb.names for t in normalizer.normalize(n).split()})
-
-    def keyword_terms(entry: Entry) -> list[str]:
-        plain = Analyzer()
-        terms: list[str] = []
-        for keyword in entry.keywords:
-            for token in normalizer.normalize(keyword).split():
-                terms.extend(plain.terms(token) or [token])
-        return terms
-
-    lexicon: set[str] = set(names)
-    for entry in kb.entries:
-        lexicon.update(keyword_terms(entry))
-    # Two passes: the curated words teach the analyser how to split the questions, and the
-    # questions' own words then teach it how to split everything else.
-    for _ in range(2):
+    plain = Analyzer()
+    keywords = {
+        entry.id: [
+            term
+            for keyword in entry.keywords
+            for token in normalizer.normalize(keyword).split()
+            for term in (plain.terms(token) or [token])
+        ]
+        for entry in kb.entries
+    }
+    # The analyser splits unspaced text with known words, and what is known comes from the
+    # analysis itself: start from the curated keywords and iterate until the vocabulary is
+    # stable, so stored questions and incoming queries are analysed with the same lexicon.
+    lexicon = set(names).union(*keywords.values())
+    for _ in range(MAX_ANALYSIS_PASSES):
         analyser = Analyzer(lexicon)
-        grown = set(lexicon)
-        for entry in kb.entries:
-            for text in (*entry.questions, entry.topic, entry.topic_en):
-                grown.update(analyser.terms(normalizer.normalize(text)))
+        question_rows, vocabulary = _index_entries(kb.entries, normalizer, analyser, keywords)
+        grown = lexicon | {term for term, _ in vocabulary}
+        if grown == lexicon:
+            break
         lexicon = grown
-    analyser = Analyzer(lexicon)
+    return _Analysis(question_rows, vocabulary, names, lexicon)
 
+
+def _index_entries(
+    entries: tuple[Entry, ...],
+    normalizer: Normalizer,
+    analyser: Analyzer,
+    keywords: dict[str, list[str]],
+) -> tuple[list[tuple[str, int, str, str, str]], dict[tuple[str, str], float]]:
     question_rows: list[tuple[str, int, str, str, str]] = []
     vocabulary: dict[tuple[str, str], float] = {}
 
@@ -141,9 +160,13 @@ def _analyse(kb: knowledge_files.Knowledge) -> tuple[
         for term in terms:
             key = (term, entry_id)
             vocabulary[key] = max(vocabulary.get(key, 0.0), strength)
+            # Index the parts of compounds too, so "군 복무" finds an entry that says 군복무.
+            for part in analyser.split_compound(term):
+                key = (part, entry_id)
+                vocabulary[key] = max(vocabulary.get(key, 0.0), strength * COMPOUND_PART)
 
-    for entry in kb.entries:
-        add(entry.id, keyword_terms(entry), CURATED)
+    for entry in entries:
+        add(entry.id, keywords[entry.id], CURATED)
         for position, text in enumerate(entry.questions):
             terms = analyser.terms(normalizer.normalize(text))
             question_rows.append((entry.id, position, text, detect_lang(text), " ".join(terms)))
@@ -152,14 +175,14 @@ def _analyse(kb: knowledge_files.Knowledge) -> tuple[
             add(entry.id, analyser.terms(normalizer.normalize(text)), CURATED)
         for text in (entry.quote, entry.answer_ko, entry.answer_en):
             add(entry.id, analyser.terms(normalizer.normalize(text)), DERIVED)
-    return normalizer, question_rows, vocabulary, names
+    return question_rows, vocabulary
 
 
 async def build(knowledge_dir: Path, db_path: Path) -> Path:
     """Validate `knowledge_dir` and compile it into `db_path`, replacing it atomically."""
     started = time.perf_counter()
     kb = knowledge_files.load(knowledge_dir)
-    _, question_rows, vocabulary, names = _analyse(kb)
+    analysis = _analyse(kb)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".build-", suffix=".sqlite3", dir=db_path.parent)
     os.close(fd)
@@ -183,16 +206,21 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
                     for i, e in enumerate(kb.entries)
                 ],
             )
-            await db.executemany("INSERT INTO questions VALUES (?, ?, ?, ?, ?)", question_rows)
+            await db.executemany(
+                "INSERT INTO questions VALUES (?, ?, ?, ?, ?)", analysis.question_rows
+            )
             await db.executemany(
                 "INSERT INTO keywords VALUES (?, ?)",
                 [(e.id, k) for e in kb.entries for k in e.keywords],
             )
             await db.executemany("INSERT INTO aliases VALUES (?, ?)", kb.aliases.items())
-            await db.executemany("INSERT INTO names VALUES (?)", [(n,) for n in names])
+            await db.executemany("INSERT INTO names VALUES (?)", [(n,) for n in analysis.names])
+            await db.executemany(
+                "INSERT INTO lexicon VALUES (?)", [(t,) for t in sorted(analysis.lexicon)]
+            )
             await db.executemany(
                 "INSERT INTO vocabulary VALUES (?, ?, ?)",
-                [(term, entry_id, s) for (term, entry_id), s in sorted(vocabulary.items())],
+                [(t, entry_id, s) for (t, entry_id), s in sorted(analysis.vocabulary.items())],
             )
             await db.commit()
         os.replace(tmp_path, db_path)
@@ -201,7 +229,7 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
             tmp_path.unlink()
     log.info(
         "built %s: %d entries, %d questions, %d terms in %.2fs",
-        db_path, len(kb.entries), len(question_rows), len(vocabulary),
+        db_path, len(kb.entries), len(analysis.question_rows), len(analysis.vocabulary),
         time.perf_counter() - started,
     )
     return db_path
@@ -257,6 +285,7 @@ async def load(db_path: Path) -> KnowledgeBase:
             ).fetchall()
             alias_rows = await (await db.execute("SELECT variant, canonical FROM aliases")).fetchall()
             name_rows = await (await db.execute("SELECT name FROM names")).fetchall()
+            lexicon_rows = await (await db.execute("SELECT term FROM lexicon")).fetchall()
             vocab_rows = await (
                 await db.execute("SELECT term, entry_id, strength FROM vocabulary")
             ).fetchall()
@@ -288,5 +317,6 @@ async def load(db_path: Path) -> KnowledgeBase:
     return KnowledgeBase(
         article=article, body=body, entries=entries, questions=tuple(questions),
         aliases=dict(alias_rows), names=frozenset(n for (n,) in name_rows),
+        lexicon=frozenset(t for (t,) in lexicon_rows),
         vocabulary=dict(vocabulary),
     )

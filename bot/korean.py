@@ -127,12 +127,17 @@ STOPWORDS_KO: frozenset[str] = frozenset(
     하 해 했 하는 한 할 된 되 돼 됐 되나 됐어 된거 될 되는 된다 됨 되게 됐나 됐냐 거 것 게 건 걸 수 줄 뭐 무엇 뭔 뭘 뭐야 뭐임 뭔가 뭐지
     봇 봇아 봇님 님 씨 분 저기 여기 요 네 응 예 아니 대해 대해서 관해 관해서 관련
     이건 그건 저건 이거 그거 저거 이게 그게 얘기 질문 답 답변 내용
-    싶 싶어 싶다 싶은 싶대 싶었 싶어요 싶습니다 싶대요
+    싶 싶어 싶다 싶은 싶대 싶었 싶어요 싶습니다 싶대요 때 정도 상태 쯤 경우 당시 중 동안 본인 직접
     """.split()
 )
 
 # Everyone in the article is "him" unless named: the interviewee's name and pronouns are neutral.
-SUBJECT_KO: frozenset[str] = frozenset("김태훈 태훈 김씨 그 그는 그가 이사람 저사람 그사람 걔 그분 그친구".split())
+SUBJECT_KO: frozenset[str] = frozenset("그 그는 그가 이사람 저사람 그사람 걔 그분 그친구".split())
+
+# The interviewee's name, in every form, becomes one term; the matcher gives it little weight
+# because nearly every fact is about him.
+SUBJECT_TERM = "김태훈"
+SUBJECT_NAMES: frozenset[str] = frozenset("김태훈 태훈 김씨 태훈씨 김태훈씨 kim taehoon".split())
 
 # Question words in their inflected or colloquial forms, folded to one term each.
 WH_FORMS: dict[str, str] = {

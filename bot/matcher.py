@@ -33,6 +33,7 @@ FUZZY_PREFILTER = 0.7
 FUZZY_CUTOFF = 0.85
 PREFIX_SIMILARITY = 0.85
 NAME_MISMATCH_FACTOR = 0.5
+SUBJECT_WEIGHT = 0.3
 RERANK_CANDIDATES = 30
 
 
@@ -60,7 +61,7 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.normalizer = Normalizer(kb.aliases)
-        self.analyzer = Analyzer(kb.vocabulary)
+        self.analyzer = Analyzer(kb.lexicon)
         self.entries = {e.id: e for e in kb.entries}
         count = max(len(self.entries), 1)
         self._idf = {t: math.log(1 + count / len(p)) for t, p in kb.vocabulary.items()}
@@ -109,7 +110,8 @@ class Matcher:
     def _resolve(self, text: str) -> _Term:
         """Find the vocabulary terms `text` stands for: exact, a prefix, or a typo away."""
         if text in self.kb.vocabulary:
-            return _Term(text, self._idf[text], ((text, 1.0),), text in self.kb.names)
+            weight = self._idf[text] * (SUBJECT_WEIGHT if text == korean.SUBJECT_TERM else 1.0)
+            return _Term(text, weight, ((text, 1.0),), text in self.kb.names)
         found: dict[str, float] = {}
         # Known words that start the query term (졸업식 → 졸업) or that it starts (인공지 → 인공지능).
         for cut in range(len(text) - 1, 1, -1):

@@ -48,8 +48,8 @@ EN_STOPWORDS: frozenset[str] = frozenset(
     us our this that these those there here of to in on at for from by with about as into onto over
     under than then so and or but if not no nor too very just also any some such what which whose
     tell me please know let give show say said says article bot hey hi hello thanks thank ok okay
-    kim taehoon tae hoon mr guy person man s t d ll re ve m don didn doesn isn aren wasn weren won
-    get got go going gonna wanna does
+    tae hoon mr guy person man s t d ll re ve m don didn doesn isn aren wasn weren
+    get got go going gonna wanna whats what's hows whos wheres whens whys
     """.split()
 )
 EN_GREETINGS: frozenset[str] = frozenset("hi hello hey thanks thank yo sup bye goodbye".split())
@@ -154,14 +154,21 @@ class Analyzer:
     def _token_terms(self, token: str) -> list[str]:
         if _is_number(token):
             return [token]
+        if token in korean.SUBJECT_NAMES:
+            return [korean.SUBJECT_TERM]
         if _LATIN_RE.match(token):
             if token in EN_STOPWORDS:
                 return []
             return [token if token in self.lexicon else stem_english(token)]
         if not korean.HANGUL_RE.search(token):
             return []
+        if token in korean.MEANINGFUL_SYLLABLES:
+            return [token]  # A word that looks like an ending: 군 in "군 복무".
+        adnominal = korean.adnominal_to_stem(token)
+        if adnominal != token and adnominal in self.lexicon:
+            return [adnominal]  # 나온 → 나오, so "언제 나온" meets "언제 나왔어".
         if token in self.lexicon and token not in korean.STOPWORDS_KO:
-            return [token]  # A known word wins over a look-alike ending: 군 in "군 복무".
+            return [token]
         if _is_function_word(token):
             return []
         stem = korean.strip_ending(token, self.lexicon)
@@ -175,8 +182,13 @@ class Analyzer:
             return pieces
         return [] if _is_function_word(stem) else [stem]
 
-    def _segment(self, token: str) -> list[str] | None:
-        """Split unspaced Korean into known words; None when no known word is found."""
+    def split_compound(self, word: str) -> list[str]:
+        """Known words inside a known compound (군복무 → 군, 복무), or [] when there are none."""
+        pieces = self._segment(word, whole_word=False)
+        return pieces if pieces and len(pieces) > 1 and all(p in self.lexicon for p in pieces) else []
+
+    def _segment(self, token: str, *, whole_word: bool = True) -> list[str] | None:
+        """Split unspaced Korean into known words; None when too little of it is known."""
         n = len(token)
         # best[i]: the cheapest reading of token[:i] as (cost, pieces). A piece is (text, kind)
         # with kind "word", "function" or "unknown"; an unknown syllable costs the most.
@@ -190,7 +202,7 @@ class Analyzer:
             steps = [(i + 1, token[i], "unknown", 3)]
             for j in range(i + 1, min(n, i + self._longest) + 1):
                 piece = token[i:j]
-                if piece in self._splitters:
+                if piece in self._splitters and (whole_word or piece != token):
                     steps.append((j, piece, "word", 1))
                 elif piece in korean.STOPWORDS_KO or (i > 0 and piece in korean.ENDINGS):
                     # An ending only ever follows something: 고등학교 is not 고 + 등 + 학교.
@@ -200,7 +212,11 @@ class Analyzer:
                 if previous is None or cost + step_cost < previous[0]:
                     best[j] = (cost + step_cost, (*pieces, (piece, kind)))
         final = best[n]
-        if final is None or not any(kind == "word" for _, kind in final[1]):
+        if final is None:
+            return None
+        known = sum(len(piece) for piece, kind in final[1] if kind != "unknown")
+        # Half-known is not enough: 군데 must stay whole (a typo of 군대), not become 군 + 데.
+        if not any(kind == "word" for _, kind in final[1]) or known * 2 <= n:
             return None
         terms: list[str] = []
         chunk = ""
@@ -209,7 +225,9 @@ class Analyzer:
                 chunk += piece
                 continue
             if chunk:
-                terms.append(korean.strip_ending(chunk, self.lexicon))
+                stem = korean.strip_ending(chunk, self.lexicon)
+                if len(stem) > 1 or stem in korean.MEANINGFUL_SYLLABLES:
+                    terms.append(stem)
                 chunk = ""
             if kind == "word":
                 terms.extend(korean.WH_FORMS.get(piece, piece).split())
