@@ -108,7 +108,9 @@ class CallbackSigner:
         if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_CALLBACK_BYTES:
             raise InvalidCallbackError("callback data is empty or too long")
         body, _, tag = data.rpartition(_SEPARATOR)
-        if len(tag) != _TAG_CHARS or not hmac.compare_digest(tag, self._tag(body)):
+        # Bytes, not str: compare_digest refuses non-ASCII strings, and data is user input.
+        given = tag.encode("utf-8", "surrogatepass")
+        if len(tag) != _TAG_CHARS or not hmac.compare_digest(given, self._tag(body).encode()):
             raise InvalidCallbackError("callback data has no valid signature")
         head, _, value = body.partition(_SEPARATOR)
         if len(head) != 2 or not _VALUE_RE.fullmatch(value):
