@@ -44,7 +44,10 @@ def parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help=COMMANDS["eval"], description=COMMANDS["eval"])
     evaluate.add_argument("file", type=Path, help="TSV with columns category, question, expected")
     evaluate.add_argument(
-        "--min-accuracy", type=float, default=0.0, metavar="PCT",
+        "--min-accuracy",
+        type=float,
+        default=0.0,
+        metavar="PCT",
         help="exit non-zero when overall accuracy is below PCT (0-100)",
     )
     evaluate.add_argument("--show-failures", action="store_true", help="list every miss")
@@ -86,8 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.telegram_app import run_bot  # Telegram is only imported when needed.
 
             return run_bot(
-                settings, webhook_url=getattr(args, "webhook_url", None),
-                listen=getattr(args, "listen", "127.0.0.1"), port=getattr(args, "port", 8443),
+                settings,
+                webhook_url=getattr(args, "webhook_url", None),
+                listen=getattr(args, "listen", "127.0.0.1"),
+                port=getattr(args, "port", 8443),
             )
         engine = asyncio.run(Engine.open(settings.database_path, settings.knowledge_dir))
     except (KnowledgeError, database.DatabaseError) as exc:
@@ -96,8 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "ask":
         return ask(engine, args.question, as_json=args.json)
     if command == "eval":
-        return evaluate(engine, args.file, min_accuracy=args.min_accuracy,
-                        show_failures=args.show_failures)
+        return evaluate(
+            engine, args.file, min_accuracy=args.min_accuracy, show_failures=args.show_failures
+        )
     return chat(engine)
 
 
@@ -155,8 +161,14 @@ class _Tally:
 NEGATIVE_CATEGORIES = frozenset({"neg", "hardneg"})
 
 
-def evaluate(engine: Engine, path: Path, *, min_accuracy: float, show_failures: bool,
-             out: TextIO = sys.stdout) -> int:
+def evaluate(
+    engine: Engine,
+    path: Path,
+    *,
+    min_accuracy: float,
+    show_failures: bool,
+    out: TextIO = sys.stdout,
+) -> int:
     """Score a dev.tsv-style file; exit code 1 when accuracy is below `min_accuracy`."""
     tallies: dict[str, _Tally] = {}
     body = fold_whitespace(engine.kb.body)
@@ -178,7 +190,9 @@ def evaluate(engine: Engine, path: Path, *, min_accuracy: float, show_failures: 
         if expected == "-":
             ok = not answer.answered
         else:
-            ok = answer.answered and any(fold_whitespace(k) in haystack for k in expected.split("|"))
+            ok = answer.answered and any(
+                fold_whitespace(k) in haystack for k in expected.split("|")
+            )
         if ok:
             tally.correct += 1
         elif answer.answered:

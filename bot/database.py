@@ -201,8 +201,17 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
             await db.executemany(
                 "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (e.id, i, e.topic, e.topic_en, e.answer_ko, e.answer_en, e.quote,
-                     int(e.popular), e.source)
+                    (
+                        e.id,
+                        i,
+                        e.topic,
+                        e.topic_en,
+                        e.answer_ko,
+                        e.answer_en,
+                        e.quote,
+                        int(e.popular),
+                        e.source,
+                    )
                     for i, e in enumerate(kb.entries)
                 ],
             )
@@ -229,14 +238,18 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
             tmp_path.unlink()
     log.info(
         "built %s: %d entries, %d questions, %d terms in %.2fs",
-        db_path, len(kb.entries), len(analysis.question_rows), len(analysis.vocabulary),
+        db_path,
+        len(kb.entries),
+        len(analysis.question_rows),
+        len(analysis.vocabulary),
         time.perf_counter() - started,
     )
     return db_path
 
 
-def _connect_read_only(db_path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+def connect_read_only(db_path: Path) -> aiosqlite.Connection:
+    """An aiosqlite connection that cannot write: the bot never changes its knowledge."""
+    return aiosqlite.connect(f"file:{db_path}?mode=ro", uri=True)
 
 
 def is_current(db_path: Path, knowledge_dir: Path) -> bool:
@@ -244,7 +257,7 @@ def is_current(db_path: Path, knowledge_dir: Path) -> bool:
     if not db_path.is_file():
         return False
     try:
-        with contextlib.closing(_connect_read_only(db_path)) as db:
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
     except sqlite3.DatabaseError:
         return False
@@ -268,8 +281,8 @@ async def ensure_built(db_path: Path, knowledge_dir: Path) -> Path:
 async def load(db_path: Path) -> KnowledgeBase:
     """Read the whole compiled knowledge base, opening the file read-only."""
     try:
-        async with aiosqlite.connect(f"file:{db_path}?mode=ro", uri=True) as db:
-            meta = dict(await (await db.execute("SELECT key, value FROM meta")).fetchall())
+        async with connect_read_only(db_path) as db:
+            meta_rows = await (await db.execute("SELECT key, value FROM meta")).fetchall()
             (body,) = await (await db.execute("SELECT body FROM article")).fetchone() or ("",)
             entry_rows = await (
                 await db.execute(
@@ -277,13 +290,17 @@ async def load(db_path: Path) -> KnowledgeBase:
                     "FROM entries ORDER BY position"
                 )
             ).fetchall()
-            keyword_rows = await (await db.execute("SELECT entry_id, keyword FROM keywords")).fetchall()
+            keyword_rows = await (
+                await db.execute("SELECT entry_id, keyword FROM keywords")
+            ).fetchall()
             question_rows = await (
                 await db.execute(
                     "SELECT entry_id, text, lang, terms FROM questions ORDER BY entry_id, position"
                 )
             ).fetchall()
-            alias_rows = await (await db.execute("SELECT variant, canonical FROM aliases")).fetchall()
+            alias_rows = await (
+                await db.execute("SELECT variant, canonical FROM aliases")
+            ).fetchall()
             name_rows = await (await db.execute("SELECT name FROM names")).fetchall()
             lexicon_rows = await (await db.execute("SELECT term FROM lexicon")).fetchall()
             vocab_rows = await (
@@ -294,6 +311,7 @@ async def load(db_path: Path) -> KnowledgeBase:
             f"cannot read the knowledge database {db_path} ({exc}); "
             "delete it and run 'python -m bot build'"
         ) from exc
+    meta = {str(key): str(value) for key, value in meta_rows}
     keywords: dict[str, list[str]] = defaultdict(list)
     for entry_id, keyword in keyword_rows:
         keywords[entry_id].append(keyword)
@@ -304,9 +322,16 @@ async def load(db_path: Path) -> KnowledgeBase:
         questions.append(StoredQuestion(entry_id, text, lang, tuple(terms.split())))
     entries = tuple(
         Entry(
-            id=r[0], topic=r[1], topic_en=r[2], answer_ko=r[3], answer_en=r[4], quote=r[5],
-            questions=tuple(questions_by_entry[r[0]]), keywords=tuple(keywords[r[0]]),
-            popular=bool(r[6]), source=r[7],
+            id=r[0],
+            topic=r[1],
+            topic_en=r[2],
+            answer_ko=r[3],
+            answer_en=r[4],
+            quote=r[5],
+            questions=tuple(questions_by_entry[r[0]]),
+            keywords=tuple(keywords[r[0]]),
+            popular=bool(r[6]),
+            source=r[7],
         )
         for r in entry_rows
     )
@@ -315,8 +340,12 @@ async def load(db_path: Path) -> KnowledgeBase:
         vocabulary[term][entry_id] = strength
     article = ArticleInfo(**{k: meta[f"article_{k}"] for k in knowledge_files.ARTICLE_FIELDS})
     return KnowledgeBase(
-        article=article, body=body, entries=entries, questions=tuple(questions),
-        aliases=dict(alias_rows), names=frozenset(n for (n,) in name_rows),
+        article=article,
+        body=body,
+        entries=entries,
+        questions=tuple(questions),
+        aliases={str(variant): str(canonical) for variant, canonical in alias_rows},
+        names=frozenset(n for (n,) in name_rows),
         lexicon=frozenset(t for (t,) in lexicon_rows),
         vocabulary=dict(vocabulary),
     )

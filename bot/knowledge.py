@@ -95,7 +95,9 @@ def load(directory: Path) -> Knowledge:
         if node is None:
             continue
         if not isinstance(node, yaml.SequenceNode):
-            problems.append(f"{path}:{_line(node)}: expected a list of entries (lines starting '- id:')")
+            problems.append(
+                f"{path}:{_line(node)}: expected a list of entries (lines starting '- id:')"
+            )
             continue
         for item in node.value:
             entry = _entry(path, item, folded_body, problems)
@@ -150,7 +152,8 @@ def _article_info(
     for key, (_, line) in values.items():
         if key not in (*ARTICLE_FIELDS, "body_file"):
             problems.append(
-                f"{path}:{line}: unknown field {key!r}; allowed: {', '.join(ARTICLE_FIELDS)}, body_file"
+                f"{path}:{line}: unknown field {key!r}; "
+                f"allowed: {', '.join(ARTICLE_FIELDS)}, body_file"
             )
     missing = [f for f in ARTICLE_FIELDS if not str(values.get(f, ("", 0))[0] or "").strip()]
     for field in missing:
@@ -209,7 +212,8 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
     entry_id = text("id")
     if entry_id and not ID_RE.fullmatch(entry_id):
         problems.append(
-            f"{path}:{fields['id'][1]}: id {entry_id!r} must be lowercase letters, digits and dashes"
+            f"{path}:{fields['id'][1]}: id {entry_id!r} must be lowercase letters, "
+            "digits and dashes"
         )
     quote = text("quote")
     if quote and fold_whitespace(quote) not in body:

@@ -6,6 +6,7 @@ extended without touching the matching code.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _SBASE, _SEND = 0xAC00, 0xD7A3
@@ -13,7 +14,8 @@ _LEADS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
 _TAILS = " ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
 
-# Vowels people mix up when typing fast (ㅐ/ㅔ, ㅒ/ㅖ, ㅙ/ㅚ/ㅞ) share one key, so 군데 matches 군대.
+# Vowels people mix up when typing fast (ㅐ/ㅔ, ㅒ/ㅖ, ㅙ/ㅚ/ㅞ) share one key,
+# so 군데 matches 군대.
 _VOWEL_KEY = str.maketrans({"ㅐ": "ㅔ", "ㅒ": "ㅖ", "ㅙ": "ㅞ", "ㅚ": "ㅞ"})
 
 HANGUL_RE = re.compile(r"[\uac00-\ud7a3]")
@@ -51,8 +53,8 @@ _CONSONANT_FAMILIES = ("ㄱㄲㅋ", "ㄷㄸㅌ", "ㅂㅃㅍ", "ㅈㅉㅊ", "ㅅ�
 def _close_pairs() -> frozenset[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for row in _KEYBOARD_ROWS:
-        pairs.update(zip(row, row[1:], strict=False))
-    for upper, lower in zip(_KEYBOARD_ROWS, _KEYBOARD_ROWS[1:], strict=False):
+        pairs.update(itertools.pairwise(row))
+    for upper, lower in itertools.pairwise(_KEYBOARD_ROWS):
         for i, ch in enumerate(upper):
             pairs.update((ch, other) for other in lower[max(i - 1, 0) : i + 1])
     for family in _CONSONANT_FAMILIES:
@@ -100,20 +102,24 @@ def drop_trailing_laugh(word: str) -> str:
 # Particles (josa) and verb/adjective endings that follow a content word. Longest match wins,
 # so compound endings are listed whole. A word is never stripped below one syllable.
 _ENDINGS = """
-은 는 이 가 을 를 의 에 에서 에게 께 께서 한테 로 으로 와 과 랑 이랑 하고 도 만 까지 부터 보다
-처럼 이나 나 이란 란 이라 라 이라고 라고 이라는 라는 이든 든 이야 야 이에요 예요 이예요 이요 요
-이다 다 임 인가 인가요 인지 인데 이지 지 이고 고 이며 며 이면 면 로서 으로서 로써 으로써 에는 에선
-에서는 에서도 에도 으로는 로는 에게는 과는 와는 이랑은 까지는 부터는 은요 는요 이는 이가
-했어 했어요 했나 했나요 했냐 했니 했음 했지 했지요 했죠 했습니까 했습니다 했다 했는데 했던 했을까 했을까요
-하나 하나요 하냐 하니 함 해 해요 합니까 합니다 한다 한 하는 할 할까 할까요 하지 하죠 했던가 하는가 하는지
-해서 하게 하려 하려고 하면 해도 해야 했고 하고요 했구나 하네
-였어 였어요 였나 였나요 였냐 였니 였음 였다 였지 였죠 였습니까 였을까 이었어 이었나 이었냐 이었다
-인가 인가요 인지 인거 인거야 인거지 인데요 이냐 이니 이죠 이지요 입니까 입니다 이었지
-냐 니 나요 니까 는가 는지 는데 죠 지요 네 네요 군 군요 구나 거야 거지 건가 건가요 걸까 걸까요
-습니까 습니다 ㅂ니까 어 아 어요 아요 었어 았어 었어요 았어요 었나 았나 었나요 았나요 었냐 았냐 었니 았니
-었음 았음 었다 았다 었지 았지 었죠 았죠 었습니까 았습니까 었을까 았을까 었던 았던 었는데 았는데
-을까 을까요 을지 을래 을거야 을거 을건가 는거야 는거 는건가 은거야 은건가 을 ㄹ 을게 을까나
-서 래 래요 대 대요 댔어 냐고 라던데 던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요
+은 는 이 가 을 를 의 에 에서 에게 께 께서 한테 로 으로 와 과 랑 이랑
+하고 도 만 까지 부터 보다 처럼 이나 나 이란 란 이라 라 이라고 라고 이라는
+라는 이든 든 이야 야 이에요 예요 이예요 이요 요 이다 다 임 인가 인가요
+인지 인데 이지 지 이고 고 이며 며 이면 면 로서 으로서 로써 으로써 에는
+에선 에서는 에서도 에도 으로는 로는 에게는 과는 와는 이랑은 까지는 부터는
+은요 는요 이는 이가 했어 했어요 했나 했나요 했냐 했니 했음 했지 했지요 했죠
+했습니까 했습니다 했다 했는데 했던 했을까 했을까요 하나 하나요 하냐 하니 함
+해 해요 합니까 합니다 한다 한 하는 할 할까 할까요 하지 하죠 했던가 하는가
+하는지 해서 하게 하려 하려고 하면 해도 해야 했고 하고요 했구나 하네 였어
+였어요 였나 였나요 였냐 였니 였음 였다 였지 였죠 였습니까 였을까 이었어
+이었나 이었냐 이었다 인가 인가요 인지 인거 인거야 인거지 인데요 이냐 이니
+이죠 이지요 입니까 입니다 이었지 냐 니 나요 니까 는가 는지 는데 죠 지요 네
+네요 군 군요 구나 거야 거지 건가 건가요 걸까 걸까요 습니까 습니다 ㅂ니까 어
+아 어요 아요 었어 았어 었어요 았어요 었나 았나 었나요 았나요 었냐 았냐 었니
+았니 었음 았음 었다 았다 었지 았지 었죠 았죠 었습니까 았습니까 었을까 았을까
+었던 았던 었는데 았는데 을까 을까요 을지 을래 을거야 을거 을건가 는거야 는거
+는건가 은거야 은건가 을 ㄹ 을게 을까나 서 래 래요 대 대요 댔어 냐고 라던데
+던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요
 """
 ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=True))
 
@@ -121,13 +127,15 @@ ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=
 # people use in group chats. Wh-words are *not* here: 언제/어디/누구/얼마 tell facts apart.
 STOPWORDS_KO: frozenset[str] = frozenset(
     """
-    좀 그 저 이 그냥 혹시 진짜 정말 너무 아주 막 또 근데 그런데 그러면 그럼 그래서 그리고 아 어 음 야 얘 헐
-    알려 알려줘 알려주세요 알려줄래 알려줄래요 알고 알아 궁금 궁금해 궁금해요 궁금합니다 말해 말해줘 가르쳐 가르쳐줘
-    있어 있어요 있나 있나요 있냐 있니 있음 있는 있습니까 없어 없나 없냐
-    하 해 했 하는 한 할 된 되 돼 됐 되나 됐어 된거 될 되는 된다 됨 되게 됐나 됐냐 거 것 게 건 걸 수 줄 뭐 무엇 뭔 뭘 뭐야 뭐임 뭔가 뭐지
-    봇 봇아 봇님 님 씨 분 저기 여기 요 네 응 예 아니 대해 대해서 관해 관해서 관련
-    이건 그건 저건 이거 그거 저거 이게 그게 얘기 질문 답 답변 내용
-    싶 싶어 싶다 싶은 싶대 싶었 싶어요 싶습니다 싶대요 때 정도 상태 쯤 경우 당시 중 동안 본인 직접
+    좀 그 저 이 그냥 혹시 진짜 정말 너무 아주 막 또 근데 그런데 그러면 그럼
+    그래서 그리고 아 어 음 야 얘 헐 알려 알려줘 알려주세요 알려줄래 알려줄래요
+    알고 알아 궁금 궁금해 궁금해요 궁금합니다 말해 말해줘 가르쳐 가르쳐줘 있어
+    있어요 있나 있나요 있냐 있니 있음 있는 있습니까 없어 없나 없냐 하 해 했
+    하는 한 할 된 되 돼 됐 되나 됐어 된거 될 되는 된다 됨 되게 됐나 됐냐 거
+    것 게 건 걸 수 줄 뭐 무엇 뭔 뭘 뭐야 뭐임 뭔가 뭐지 봇 봇아 봇님 님 씨
+    분 저기 여기 요 네 응 예 아니 대해 대해서 관해 관해서 관련 이건 그건 저건
+    이거 그거 저거 이게 그게 얘기 질문 답 답변 내용 싶 싶어 싶다 싶은 싶대
+    싶었 싶어요 싶습니다 싶대요 때 정도 상태 쯤 경우 당시 중 동안 본인 직접
     """.split()
 )
 
@@ -141,19 +149,41 @@ SUBJECT_NAMES: frozenset[str] = frozenset("김태훈 태훈 김씨 태훈씨 김
 
 # Question words in their inflected or colloquial forms, folded to one term each.
 WH_FORMS: dict[str, str] = {
-    "누가": "누구", "누군": "누구", "누굴": "누구", "누구야": "누구", "어디서": "어디", "어딘": "어디",
-    "어딜": "어디", "얼마나": "얼마", "얼만": "얼마", "언젠": "언제", "몇년": "몇 년",
+    "누가": "누구",
+    "누군": "누구",
+    "누굴": "누구",
+    "누구야": "누구",
+    "어디서": "어디",
+    "어딘": "어디",
+    "어딜": "어디",
+    "얼마나": "얼마",
+    "얼만": "얼마",
+    "언젠": "언제",
+    "몇년": "몇 년",
 }
 
 GREETINGS_KO: frozenset[str] = frozenset(
-    "안녕 안녕하세요 안녕하십니까 반가워 반가워요 반갑습니다 하이 ㅎㅇ 고마워 고마워요 감사 감사합니다 땡큐".split()
+    """
+    안녕 안녕하세요 안녕하십니까 반가워 반가워요 반갑습니다
+    하이 ㅎㅇ 고마워 고마워요 감사 감사합니다 땡큐
+    """.split()
 )
 
 
 # Chat spellings folded to the standard word before analysis.
 SLANG: dict[str, str] = {
-    "어케": "어떻게", "어캐": "어떻게", "머": "뭐", "모야": "뭐야", "머야": "뭐야", "뭐임": "뭐야",
-    "먼데": "뭔데", "왜케": "왜", "넘": "너무", "젤": "제일", "첨": "처음", "얼만데": "얼마",
+    "어케": "어떻게",
+    "어캐": "어떻게",
+    "머": "뭐",
+    "모야": "뭐야",
+    "머야": "뭐야",
+    "뭐임": "뭐야",
+    "먼데": "뭔데",
+    "왜케": "왜",
+    "넘": "너무",
+    "젤": "제일",
+    "첨": "처음",
+    "얼만데": "얼마",
 }
 
 # One-syllable words that do carry meaning; any other single syllable is too ambiguous to

@@ -113,7 +113,8 @@ class Matcher:
             weight = self._idf[text] * (SUBJECT_WEIGHT if text == korean.SUBJECT_TERM else 1.0)
             return _Term(text, weight, ((text, 1.0),), text in self.kb.names)
         found: dict[str, float] = {}
-        # Known words that start the query term (졸업식 → 졸업) or that it starts (인공지 → 인공지능).
+        # Known words that start the query term (졸업식 → 졸업),
+        # or that it starts (인공지 → 인공지능).
         for cut in range(len(text) - 1, 1, -1):
             if text[:cut] in self.kb.vocabulary:
                 found[text[:cut]] = PREFIX_SIMILARITY
@@ -145,9 +146,7 @@ class Matcher:
         return _Term(text, weight, tuple(found.items()), is_name)
 
     def _mentions(self, entry_id: str, term: _Term) -> bool:
-        return any(
-            entry_id in self.kb.vocabulary[t] for t, _ in term.matches if t in self.kb.names
-        )
+        return any(entry_id in self.kb.vocabulary[t] for t, _ in term.matches if t in self.kb.names)
 
     def _question_similarity(
         self, entry_id: str, terms: list[_Term], total: float
@@ -168,7 +167,11 @@ class Matcher:
                 covered_query += term.weight * similarity
             recall = covered_query / total
             question_weight = sum(self._idf.get(t, 0.0) for t in question_terms)
-            precision = sum(self._idf.get(t, 0.0) for t in hit) / question_weight if question_weight else 0.0
+            precision = (
+                sum(self._idf.get(t, 0.0) for t in hit) / question_weight
+                if question_weight
+                else 0.0
+            )
             if recall + precision > 0:
                 f1 = 2 * recall * precision / (recall + precision)
                 if f1 > best:

@@ -43,13 +43,13 @@ _VOCATIVE_RE = re.compile(
 
 EN_STOPWORDS: frozenset[str] = frozenset(
     """
-    a an the is are was were be been being am do does did doing done have has had having will would
-    shall should can could may might must i me my you your he him his she her it its they them their we
-    us our this that these those there here of to in on at for from by with about as into onto over
-    under than then so and or but if not no nor too very just also any some such what which whose
-    tell me please know let give show say said says article bot hey hi hello thanks thank ok okay
-    tae hoon mr guy person man s t d ll re ve m don didn doesn isn aren wasn weren
-    get got go going gonna wanna whats what's hows whos wheres whens whys
+    a an the is are was were be been being am do does did doing done have has had having will
+    would shall should can could may might must i me my you your he him his she her it its
+    they them their we us our this that these those there here of to in on at for from by with
+    about as into onto over under than then so and or but if not no nor too very just also any
+    some such what which whose tell me please know let give show say said says article bot hey
+    hi hello thanks thank ok okay tae hoon mr guy person man s t d ll re ve m don didn doesn
+    isn aren wasn weren get got go going gonna wanna whats what's hows whos wheres whens whys
     """.split()
 )
 EN_GREETINGS: frozenset[str] = frozenset("hi hello hey thanks thank yo sup bye goodbye".split())
@@ -114,7 +114,7 @@ class Normalizer:
 
 
 def _bounded(variant: str) -> str:
-    """A regex for `variant`; Latin and digit edges must not touch other letters ('mit' ≠ 'submit')."""
+    """A regex for `variant`; Latin and digit edges must not touch letters ('mit' ≠ 'submit')."""
     pattern = re.escape(variant)
     if re.match(r"[a-z0-9]", variant):
         pattern = r"(?<![a-z0-9])" + pattern
@@ -185,7 +185,9 @@ class Analyzer:
     def split_compound(self, word: str) -> list[str]:
         """Known words inside a known compound (군복무 → 군, 복무), or [] when there are none."""
         pieces = self._segment(word, whole_word=False)
-        return pieces if pieces and len(pieces) > 1 and all(p in self.lexicon for p in pieces) else []
+        return (
+            pieces if pieces and len(pieces) > 1 and all(p in self.lexicon for p in pieces) else []
+        )
 
     def _segment(self, token: str, *, whole_word: bool = True) -> list[str] | None:
         """Split unspaced Korean into known words; None when too little of it is known."""

@@ -59,7 +59,9 @@ async def test_build_writes_a_database(knowledge_dir: Path, tmp_path: Path) -> N
     assert not list(db_path.parent.glob(".build-*")), "temporary build files must not be left"
 
 
-async def test_non_verbatim_quote_is_reported_with_line(knowledge_dir: Path, tmp_path: Path) -> None:
+async def test_non_verbatim_quote_is_reported_with_line(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
     path = write_entries(knowledge_dir, GOOD_ENTRY.replace("올해 만 26세의", "올해 26세의"))
     problems = await build_problems(knowledge_dir, tmp_path)
     assert problems == [
@@ -69,7 +71,10 @@ async def test_non_verbatim_quote_is_reported_with_line(knowledge_dir: Path, tmp
 
 
 async def test_quote_may_differ_in_whitespace_only(knowledge_dir: Path, tmp_path: Path) -> None:
-    write_entries(knowledge_dir, GOOD_ENTRY.replace("quote: 올해 만 26세의", "quote: |\n    올해  만\n    26세의"))
+    write_entries(
+        knowledge_dir,
+        GOOD_ENTRY.replace("quote: 올해 만 26세의", "quote: |\n    올해  만\n    26세의"),
+    )
     await database.build(knowledge_dir, tmp_path / "out.sqlite3")
 
 
@@ -94,14 +99,18 @@ async def test_empty_question_is_reported(knowledge_dir: Path, tmp_path: Path) -
 
 
 async def test_unknown_field_is_reported(knowledge_dir: Path, tmp_path: Path) -> None:
-    path = write_entries(knowledge_dir, GOOD_ENTRY.replace("  topic_en: Age\n", "  topic_english: Age\n"))
+    path = write_entries(
+        knowledge_dir, GOOD_ENTRY.replace("  topic_en: Age\n", "  topic_english: Age\n")
+    )
     problems = await build_problems(knowledge_dir, tmp_path)
     assert f"{path}:3: unknown field 'topic_english'; allowed fields: " in problems[0]
     assert f"{path}:1: missing field 'topic_en' (a short English label); add it" in problems
 
 
 async def test_yaml_syntax_error_is_reported(knowledge_dir: Path, tmp_path: Path) -> None:
-    path = write_entries(knowledge_dir, GOOD_ENTRY.replace("keywords: [나이, age]", "keywords: [나이, age"))
+    path = write_entries(
+        knowledge_dir, GOOD_ENTRY.replace("keywords: [나이, age]", "keywords: [나이, age")
+    )
     problems = await build_problems(knowledge_dir, tmp_path)
     assert len(problems) == 1
     assert problems[0].startswith(f"{path}:")
@@ -114,7 +123,9 @@ async def test_every_problem_is_reported_at_once(knowledge_dir: Path, tmp_path: 
     assert len(await build_problems(knowledge_dir, tmp_path)) == 3
 
 
-async def test_failed_build_keeps_the_previous_database(knowledge_dir: Path, tmp_path: Path) -> None:
+async def test_failed_build_keeps_the_previous_database(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
     db_path = await database.build(knowledge_dir, tmp_path / "k.sqlite3")
     write_entries(knowledge_dir, GOOD_ENTRY.replace("올해 만", "작년 만"))
     with pytest.raises(KnowledgeError):
@@ -147,6 +158,7 @@ async def test_corrupt_database_without_knowledge_says_what_to_do(tmp_path: Path
 
 
 async def test_database_is_opened_read_only(knowledge_db: Path) -> None:
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        with sqlite3.connect(f"file:{knowledge_db}?mode=ro", uri=True) as db:
-            db.execute("DELETE FROM entries")
+    async with database.connect_read_only(knowledge_db) as db:
+        assert await (await db.execute("SELECT count(*) FROM entries")).fetchone() != (0,)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await db.execute("DELETE FROM entries")

@@ -77,7 +77,9 @@ LEXICON = {"연봉", "얼마", "졸업", "언제", "나이", "몇", "살", "기�
         pytest.param("연봉을 알려주세요", ["연봉"], id="object-particle-and-filler"),
         pytest.param("졸업했습니까", ["졸업"], id="formal-ending"),
         pytest.param("기술수준", ["기술", "수준"], id="compound-noun"),
-        pytest.param("김태훈 나이", ["나이"], id="interviewee-name-is-neutral"),
+        pytest.param("김태훈씨 나이", ["김태훈", "나이"], id="interviewee-name-is-one-term"),
+        pytest.param("Kim's age", ["김태훈", "age"], id="interviewee-name-in-english"),
+        pytest.param("그 사람 나이", ["사람", "나이"], id="pronoun-dropped"),
         pytest.param("안녕하세요", [], id="greeting"),
         pytest.param("how much does he earn", ["how", "much", "earn"], id="english-stopwords"),
         pytest.param("graduated", ["graduat"], id="english-stem"),
@@ -114,7 +116,11 @@ def test_normalize_is_idempotent_with_project_aliases(engine: Engine, text: str)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("가나다라마바사아연봉얼마졸업ㅋㅎ 0123456789aiAI오픈에이아이?!")))
+@given(
+    st.text(
+        alphabet=st.sampled_from("가나다라마바사아연봉얼마졸업ㅋㅎ 0123456789aiAI오픈에이아이?!")
+    )
+)
 def test_normalize_is_idempotent_on_korean_heavy_text(engine: Engine, text: str) -> None:
     normalizer = engine.matcher.normalizer
     once = normalizer.normalize(text)

@@ -1,0 +1,140 @@
+"""The command line: the `ask --json` contract other tools rely on, eval, chat, docs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import COMMANDS
+
+from .conftest import PROJECT_ROOT
+
+TEST_COMMAND = (
+    'python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/python -m pytest'
+)
+JSON_FIELDS = {"question", "answered", "answer", "quote", "score", "id", "lang", "suggestions"}
+
+
+def run_cli(
+    *args: str,
+    stdin: str = "",
+    db: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    # An empty token overrides any developer's .env, so the console chat is what starts.
+    environment = {**os.environ, "DATABASE_PATH": str(db), "TELEGRAM_BOT_TOKEN": "", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "knowledge.sqlite3"
+
+
+def test_ask_json_reads_stdin_one_object_per_line_in_order(db: Path) -> None:
+    questions = ["김태훈 연봉 얼마야?", "오늘 날씨 어때?", "", "How old is he?", "<b>&</b>"]
+    result = run_cli("ask", "--json", "-", stdin="\n".join(questions) + "\n", db=db)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    objects = [json.loads(line) for line in lines]
+    assert [o["question"] for o in objects] == [q for q in questions if q]
+    for obj in objects:
+        assert set(obj) == JSON_FIELDS
+        assert isinstance(obj["answered"], bool)
+        assert 0 <= obj["score"] <= 100
+        assert obj["lang"] in ("ko", "en")
+        assert isinstance(obj["suggestions"], list) and len(obj["suggestions"]) <= 3
+    salary, weather, age, html = objects
+    assert salary["answered"] and salary["id"] == "salary" and "30만~50만 달러" in salary["quote"]
+    assert not weather["answered"] and weather["id"] is None
+    assert weather["answer"] == weather["quote"] == ""
+    assert weather["suggestions"]
+    assert age["lang"] == "en" and age["answered"] and "26" in age["answer"]
+    assert not html["answered"]
+
+
+def test_ask_json_single_question(db: Path) -> None:
+    result = run_cli("ask", "--json", "졸업 언제 했어?", db=db)
+    obj = json.loads(result.stdout)
+    assert obj["id"] == "graduation-date" and "2015년 8월" in obj["quote"]
+
+
+def test_ask_plain_prints_answer_and_quote(db: Path) -> None:
+    result = run_cli("ask", "몇 살이야?", db=db)
+    assert result.returncode == 0
+    assert "26세" in result.stdout
+
+
+def test_missing_database_is_built_automatically(db: Path) -> None:
+    assert not db.exists()
+    run_cli("ask", "나이", db=db)
+    assert db.exists()
+
+
+def test_eval_reports_categories_and_enforces_min_accuracy(db: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.tsv"
+    questions.write_text(
+        "# comment\ncategory\tquestion\texpected\n"
+        "ko\t연봉 얼마야\t30만~50만 달러\n"
+        "neg\t오늘 날씨 어때\t-\n"
+        "ko\t나이\t이건 틀린 기대값\n",
+        encoding="utf-8",
+    )
+    passing = run_cli("eval", str(questions), "--min-accuracy", "60", db=db)
+    assert passing.returncode == 0, passing.stdout
+    assert "overall 2/3" in passing.stdout
+    assert "ko" in passing.stdout and "neg" in passing.stdout
+    failing = run_cli("eval", str(questions), "--min-accuracy", "90", db=db)
+    assert failing.returncode == 1
+
+
+def test_chat_answers_on_the_console(db: Path) -> None:
+    result = run_cli("chat", stdin="연봉 얼마야\n점심 뭐 먹지\n", db=db)
+    assert result.returncode == 0
+    assert "30만~50만 달러" in result.stdout
+    assert "기사에는 그 내용이 없어요" in result.stdout
+
+
+def test_bare_command_without_token_starts_console_chat(db: Path) -> None:
+    result = run_cli(stdin="나이\n", db=db)
+    assert result.returncode == 0
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "26세" in result.stdout
+
+
+def test_broken_knowledge_exits_with_file_and_line(db: Path, tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "entries").mkdir(parents=True)
+    for name in ("article.txt", "article.yaml", "aliases.yaml"):
+        (knowledge / name).write_bytes((PROJECT_ROOT / "knowledge" / name).read_bytes())
+    (knowledge / "entries" / "x.yaml").write_text("- id: x\n  colour: red\n", encoding="utf-8")
+    result = run_cli("build", db=db, env={"KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 2
+    assert f"{knowledge / 'entries' / 'x.yaml'}:2: unknown field 'colour'" in result.stderr
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert TEST_COMMAND in readme
+    assert TEST_COMMAND in ci
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [c for c in COMMANDS if f"python -m bot {c}" not in readme]
+    assert missing == []

@@ -1,0 +1,107 @@
+"""The matcher: typo tolerance, declines for look-alike questions, scores and robustness."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.engine import Engine
+from bot.matcher import ANSWER_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        pytest.param("연뵹 얼마받아", "salary", id="typo-salary"),
+        pytest.param("졸엄 언제했어", "graduation-date", id="typo-graduation"),
+        pytest.param("출궄 언제야", "departure", id="typo-departure"),
+        pytest.param("연봉얼마받음", "salary", id="unspaced"),
+        pytest.param("오픈에이아이 누가 만들었어", "openai-founder", id="transliteration"),
+        pytest.param("유니스트 출신이야?", "school", id="school-transliteration"),
+        pytest.param("몸값이 어느 정도야", "salary", id="synonym"),
+        pytest.param("What's his pay?", "salary", id="english"),
+        pytest.param("When did he graduate?", "graduation-date", id="english-graduate"),
+    ],
+)
+def test_answers_how_people_ask(engine: Engine, question: str, entry_id: str) -> None:
+    [best] = engine.matcher.find(question, limit=1)
+    assert best.entry.id == entry_id
+    assert best.score >= ANSWER_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param("김태훈 결혼했어?", id="unknown-fact-about-him"),
+        pytest.param("머스크 나이 몇 살이야?", id="another-persons-age"),
+        pytest.param("테슬라 주가", id="shares-a-name"),
+        pytest.param("안녕하세요", id="greeting"),
+        pytest.param("ㅋㅋㅋㅋ", id="laughter"),
+        pytest.param("qwpoeiruty zxmcnv", id="gibberish"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_declines_what_the_article_does_not_say(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.answered
+    assert answer.quote == answer.answer == ""
+    assert answer.id is None
+
+
+def test_decline_offers_close_topics(engine: Engine) -> None:
+    answer = engine.ask("김태훈 결혼 연봉 계약 조건")
+    assert not answer.answered
+    assert 1 <= len(answer.suggestions) <= 3
+    assert all(engine.entry(s.id) for s in answer.suggestions)
+
+
+def test_gibberish_decline_still_suggests_popular_topics(engine: Engine) -> None:
+    answer = engine.ask("asdkjh")
+    assert [s.id for s in answer.suggestions] == [e.id for e in engine.popular(3)]
+
+
+def test_answers_in_the_language_asked(engine: Engine) -> None:
+    korean, english = engine.ask("연봉 얼마야"), engine.ask("How much is his salary?")
+    assert (korean.lang, english.lang) == ("ko", "en")
+    assert korean.answer == engine.entry("salary").answer_ko
+    assert english.answer == engine.entry("salary").answer_en
+    assert korean.quote == english.quote == engine.entry("salary").quote
+
+
+def test_chat_addressing_is_ignored(engine: Engine) -> None:
+    plain = engine.ask("연봉 얼마")
+    for addressed in (
+        "/ask 연봉 얼마",
+        "/fact@article_qa_bot 연봉 얼마",
+        "@article_qa_bot 연봉 얼마",
+        "야 봇아 연봉 얼마",
+    ):
+        answer = engine.ask(addressed)
+        assert (answer.id, answer.lang) == (plain.id, plain.lang), addressed
+
+
+def test_scores_stay_between_0_and_100(engine: Engine) -> None:
+    for entry in engine.entries:
+        for question in entry.questions:
+            for match in engine.matcher.find(question, limit=5):
+                assert 0 <= match.score <= 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_matcher_never_raises(engine: Engine, text: str) -> None:
+    answer = engine.ask(text)
+    assert 0 <= answer.score <= 100
+    assert len(answer.suggestions) <= 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["연봉", "졸업", "오픈AI", "ㅋ", "얼마", "?", " ", "몇살", "에서", "는"]),
+        max_size=12,
+    ).map("".join)
+)
+def test_matcher_never_raises_on_korean_fragments(engine: Engine, text: str) -> None:
+    engine.ask(text)
