@@ -215,17 +215,22 @@ def past_to_stem(word: str) -> str:
     return word[:-1] + chr(_SBASE + lead * 588 + _VOWELS.index(mapped) * 28)
 
 
-_ADNOMINAL_TAILS = (_TAILS.index("ㄴ"), _TAILS.index("ㄹ"))
+_ADNOMINAL_TAILS = (_TAILS.index("ㄴ"), _TAILS.index("ㄹ"), _TAILS.index("ㅁ"))
+_RIEUL_MIEUM = _TAILS.index("ㄻ")
 
 
 def adnominal_to_stem(word: str) -> str:
-    """'나온' → '나오', '세울' → '세우': the verb stem under a ㄴ/ㄹ modifier ending."""
+    """'나온' → '나오', '세울' → '세우', '나옴' → '나오', '만듦' → '만들': the verb stem under a
+    ㄴ/ㄹ modifier or a ㅁ nominaliser."""
     if not word or not is_syllable(word[-1]):
         return word
     code = ord(word[-1]) - _SBASE
-    if code % 28 not in _ADNOMINAL_TAILS:
+    tail = code % 28
+    if tail == _RIEUL_MIEUM:
+        return word[:-1] + chr(ord(word[-1]) - tail + _TAILS.index("ㄹ"))
+    if tail not in _ADNOMINAL_TAILS:
         return word
-    return word[:-1] + chr(ord(word[-1]) - code % 28)
+    return word[:-1] + chr(ord(word[-1]) - tail)
 
 
 def strip_ending(word: str, known: set[str] | frozenset[str]) -> str:

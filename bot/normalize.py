@@ -50,6 +50,9 @@ EN_STOPWORDS: frozenset[str] = frozenset(
     some such what which whose tell me please know let give show say said says article bot hey
     hi hello thanks thank ok okay tae hoon mr guy person man s t d ll re ve m don didn doesn
     isn aren wasn weren get got go going gonna wanna whats what's hows whos wheres whens whys
+    kind sort type thing things stuff happen happened exactly actually really basically
+    isnt didnt doesnt wasnt arent werent wont cant couldnt wouldnt shouldnt hasnt havent
+    im ive youre hes shes theyre thats theres
     """.split()
 )
 EN_GREETINGS: frozenset[str] = frozenset("hi hello hey thanks thank yo sup bye goodbye".split())
