@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 _SBASE, _SEND = 0xAC00, 0xD7A3
 _LEADS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
@@ -69,14 +71,11 @@ def typo_similarity(a: str, b: str) -> float:
     """1 - weighted edit distance / length, over typo keys; close jamo swap for half a cost."""
     if a == b:
         return 1.0
-    previous = [float(i) for i in range(len(b) + 1)]
-    for i, ca in enumerate(a, start=1):
-        current = [float(i)]
-        for j, cb in enumerate(b, start=1):
-            swap = 0.0 if ca == cb else 0.5 if (ca, cb) in CLOSE_JAMO else 1.0
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + swap))
-        previous = current
-    return 1.0 - previous[-1] / max(len(a), len(b), 1)
+    cost = 0.0
+    for op in Levenshtein.editops(a, b):
+        close = op.tag == "replace" and (a[op.src_pos], b[op.dest_pos]) in CLOSE_JAMO
+        cost += 0.5 if close else 1.0
+    return 1.0 - cost / max(len(a), len(b))
 
 
 def typo_key(word: str) -> str:

@@ -17,24 +17,22 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from bot import korean
 from bot.database import KnowledgeBase
 from bot.models import Entry
 from bot.normalize import Analyzer, Normalizer
+from bot.typos import TypoIndex
 
 ANSWER_THRESHOLD = 55.0
 """Below this score the engine declines; tuned on the dev set, checked on held-out wordings."""
 
 COVERAGE_SHARE = 0.65
-FUZZY_PREFILTER = 0.7
 FUZZY_CUTOFF = 0.85
 PREFIX_SIMILARITY = 0.85
 NAME_MISMATCH_FACTOR = 0.5
 SUBJECT_WEIGHT = 0.3
 RERANK_CANDIDATES = 30
+RESOLVE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +65,8 @@ class Matcher:
         self._idf = {t: math.log(1 + count / len(p)) for t, p in kb.vocabulary.items()}
         self._unknown_weight = math.log(1 + count)
         self._sorted_terms = sorted(kb.vocabulary)
-        self._typo_keys = {t: korean.typo_key(t) for t in self._sorted_terms}
-        self._typo_choices = [(t, k) for t, k in self._typo_keys.items() if len(k) >= 4]
-        self._typo_key_list = [k for _, k in self._typo_choices]
+        self._typos = TypoIndex(self._sorted_terms)
+        self._resolved: dict[str, _Term] = {}
         self._questions: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
         for q in kb.questions:
             self._questions[q.entry_id].append((q.text, frozenset(q.terms)))
@@ -109,36 +106,34 @@ class Matcher:
 
     def _resolve(self, text: str) -> _Term:
         """Find the vocabulary terms `text` stands for: exact, a prefix, or a typo away."""
+        cached = self._resolved.get(text)
+        if cached is None:
+            cached = self._resolve_uncached(text)
+            if len(self._resolved) >= RESOLVE_CACHE_SIZE:
+                self._resolved.clear()
+            self._resolved[text] = cached
+        return cached
+
+    def _resolve_uncached(self, text: str) -> _Term:
         if text in self.kb.vocabulary:
             weight = self._idf[text] * (SUBJECT_WEIGHT if text == korean.SUBJECT_TERM else 1.0)
             return _Term(text, weight, ((text, 1.0),), text in self.kb.names)
         found: dict[str, float] = {}
-        # Known words that start the query term (졸업식 → 졸업),
-        # or that it starts (인공지 → 인공지능).
-        for cut in range(len(text) - 1, 1, -1):
-            if text[:cut] in self.kb.vocabulary:
-                found[text[:cut]] = PREFIX_SIMILARITY
-                break
-        if len(text) >= 2:
-            start = bisect.bisect_left(self._sorted_terms, text)
-            for term in self._sorted_terms[start : start + 5]:
-                if term.startswith(text):
-                    found.setdefault(term, PREFIX_SIMILARITY)
-        key = korean.typo_key(text)
-        if len(key) >= 4:
-            # rapidfuzz narrows the field fast; the keyboard-aware distance then decides, so
-            # 연뵹 → 연봉 (neighbouring keys) passes while 인구 → 연구 (unrelated vowel) does not.
-            for _, _, index in process.extract(
-                key,
-                self._typo_key_list,
-                scorer=Levenshtein.normalized_similarity,
-                score_cutoff=FUZZY_PREFILTER,
-                limit=8,
-            ):
-                term, term_key = self._typo_choices[index]
-                similarity = korean.typo_similarity(key, term_key)
-                if similarity >= FUZZY_CUTOFF:
-                    found[term] = max(found.get(term, 0.0), similarity)
+        if korean.HANGUL_RE.match(text):
+            # Known words that start the query term (졸업식 → 졸업),
+            # or that it starts (인공지 → 인공지능). English has its stemmer instead.
+            for cut in range(len(text) - 1, 1, -1):
+                if text[:cut] in self.kb.vocabulary:
+                    found[text[:cut]] = PREFIX_SIMILARITY
+                    break
+            if len(text) >= 2:
+                start = bisect.bisect_left(self._sorted_terms, text)
+                for term in self._sorted_terms[start : start + 5]:
+                    if term.startswith(text):
+                        found.setdefault(term, PREFIX_SIMILARITY)
+        # Keyboard-aware: 연뵹 → 연봉 (neighbouring keys) passes, 인구 → 연구 does not.
+        for term, similarity in self._typos.lookup(text, cutoff=FUZZY_CUTOFF):
+            found[term] = max(found.get(term, 0.0), similarity)
         if not found:
             return _Term(text, self._unknown_weight, (), False)
         weight = max(self._idf[t] * s for t, s in found.items())
