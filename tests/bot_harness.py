@@ -1,0 +1,90 @@
+"""Run the real bot Application against the Bot API stand-in (used by tests and the transcript).
+
+The Application is driven exactly as ``run_polling`` drives it (initialize, post_init, start,
+start_polling; then the reverse), only inside the caller's event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from bot.callbacks import CallbackSigner, derive_secret
+from bot.config import Settings
+from bot.engine import Engine
+from bot.telegram_app import ALLOWED_UPDATES, BotApplication, build_application
+from tests.botapi_standin import ApiCall, BotApiStandIn
+
+TOKEN = "123456789:AAH-test-token-for-the-stand-in_xyz"
+
+
+def make_settings(api: BotApiStandIn, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings pointing at the stand-in, with state and knowledge files under `tmp_path`."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_base_url": api.base_url,
+        "state_database_path": tmp_path / "state.sqlite3",
+        "database_path": tmp_path / "k.sqlite3",
+        "feedback_salt": "test-salt",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def signer() -> CallbackSigner:
+    """The signer the bot uses with TOKEN and no CALLBACK_SECRET."""
+    return CallbackSigner(derive_secret(TOKEN))
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    api: BotApiStandIn, settings: Settings, engine: Engine | None = None
+) -> AsyncIterator[BotApplication]:
+    """The bot, long polling the stand-in until the block exits."""
+    application = build_application(settings, engine)
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    try:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(timeout=5, allowed_updates=ALLOWED_UPDATES)
+        await api.wait_for("getUpdates", finished=False)
+        yield application
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
+
+
+def buttons(call: ApiCall) -> list[tuple[str, str]]:
+    """(label, callback_data) of every inline button a sendMessage/edit call carried."""
+    markup = call.params.get("reply_markup") or {}
+    return [
+        (button["text"], button.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+    ]
+
+
+def entity_types(call: ApiCall) -> set[str]:
+    """Entity types of the message the stand-in made from a successful send."""
+    return {entity["type"] for entity in call.result.get("entities", [])}
+
+
+def quoted_text(call: ApiCall) -> str:
+    """The text inside the message's blockquote entities (UTF-16 offsets)."""
+    text: str = call.result["text"]
+    encoded = text.encode("utf-16-le")
+    parts = [
+        encoded[e["offset"] * 2:(e["offset"] + e["length"]) * 2].decode("utf-16-le")
+        for e in call.result.get("entities", [])
+        if e["type"] in ("blockquote", "expandable_blockquote")
+    ]
+    return "\n".join(parts)
