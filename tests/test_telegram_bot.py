@@ -32,6 +32,7 @@ from bot.telegram_app import (
     run_bot,
     webhook_options,
 )
+from tests import record_transcript
 from tests import updates as u
 from tests.bot_harness import (
     TOKEN,
@@ -646,3 +647,14 @@ def test_run_without_a_token_exits_2_with_advice(
     err = capsys.readouterr().err
     assert "TELEGRAM_BOT_TOKEN" in err and "@BotFather" in err
 
+
+
+async def test_transcript_recorder_plays_a_new_users_session(
+    api: BotApiStandIn, tmp_path: Path
+) -> None:
+    transcript = (await record_transcript.record(api, tmp_path)).markdown()
+    assert transcript.count("## ") == 8
+    for expected in ("안녕하세요!", "┃ 밝히진 않았지만", "JoongAng Ilbo", "기사에는",
+                     "(reply to 서연)", "no reply: not addressed", "의견 고마워요!",
+                     "1. 김태훈씨의 연봉은 얼마인가요?"):
+        assert expected in transcript
