@@ -114,8 +114,11 @@ def fact_html(answer: Answer) -> str:
     """The short /fact form for groups: the answer on one line, then the quote."""
     if not answer.answered:
         return decline_html(answer)
-    return _compose("<b>{answer}</b>\n<blockquote>{quote}</blockquote>",
-                    one_line(answer.answer), answer.quote.strip())
+    return _compose(
+        "<b>{answer}</b>\n<blockquote>{quote}</blockquote>",
+        one_line(answer.answer),
+        answer.quote.strip(),
+    )
 
 
 def decline_html(answer: Answer) -> str:
@@ -137,7 +140,11 @@ def decline_html(answer: Answer) -> str:
 
 
 def welcome_html(
-    article: ArticleInfo, lang: Lang, *, bot_username: str, topic_count: int,
+    article: ArticleInfo,
+    lang: Lang,
+    *,
+    bot_username: str,
+    topic_count: int,
     examples: Sequence[Suggestion],
 ) -> str:
     """The /start and /help text: what the bot knows, examples, and group and inline use."""
@@ -208,10 +215,14 @@ def ask_usage_html(lang: Lang, command: str, bot_username: str) -> str:
     cmd = escape(command)
     name = escape(bot_username)
     if lang == "en":
-        return (f"Put your question after the command, e.g. <code>/{cmd} How old is Kim "
-                f"Taehoon?</code>\nIn groups you can also write <code>@{name} question</code>.")
-    return (f"명령 뒤에 질문을 써 주세요. 예: <code>/{cmd} 김태훈씨는 몇 살이야?</code>\n"
-            f"그룹에서는 <code>@{name} 질문</code> 처럼 불러도 돼요.")
+        return (
+            f"Put your question after the command, e.g. <code>/{cmd} How old is Kim "
+            f"Taehoon?</code>\nIn groups you can also write <code>@{name} question</code>."
+        )
+    return (
+        f"명령 뒤에 질문을 써 주세요. 예: <code>/{cmd} 김태훈씨는 몇 살이야?</code>\n"
+        f"그룹에서는 <code>@{name} 질문</code> 처럼 불러도 돼요."
+    )
 
 
 def topics_html(lang: Lang, page: int, pages: int) -> str:

@@ -18,14 +18,19 @@ MAX_LABEL_CHARS = 60
 
 def feedback_rows(signer: CallbackSigner, entry_id: str, lang: Lang) -> Rows:
     """👍/👎 under an answer."""
-    return [[("👍", signer.vote(entry_id, up=True, lang=lang)),
-             ("👎", signer.vote(entry_id, up=False, lang=lang))]]
+    return [
+        [
+            ("👍", signer.vote(entry_id, up=True, lang=lang)),
+            ("👎", signer.vote(entry_id, up=False, lang=lang)),
+        ]
+    ]
 
 
 def question_rows(signer: CallbackSigner, suggestions: Sequence[Suggestion], lang: Lang) -> Rows:
     """One button per suggested question ('did you mean', or /start examples)."""
-    return [[(truncate(s.question, MAX_LABEL_CHARS), signer.answer(s.id, lang))]
-            for s in suggestions]
+    return [
+        [(truncate(s.question, MAX_LABEL_CHARS), signer.answer(s.id, lang))] for s in suggestions
+    ]
 
 
 def page_count(total: int, per_page: int = TOPICS_PER_PAGE) -> int:
@@ -34,15 +39,19 @@ def page_count(total: int, per_page: int = TOPICS_PER_PAGE) -> int:
 
 
 def topic_rows(
-    signer: CallbackSigner, entries: Sequence[Entry], lang: Lang, page: int,
+    signer: CallbackSigner,
+    entries: Sequence[Entry],
+    lang: Lang,
+    page: int,
     per_page: int = TOPICS_PER_PAGE,
 ) -> Rows:
     """One page of the /topics keyboard, with ◀/▶ page turns when there is more than a page."""
     pages = page_count(len(entries), per_page)
     page = min(max(page, 0), pages - 1)
-    shown = entries[page * per_page:(page + 1) * per_page]
-    rows: Rows = [[(truncate(e.label(lang), MAX_LABEL_CHARS), signer.answer(e.id, lang))]
-                  for e in shown]
+    shown = entries[page * per_page : (page + 1) * per_page]
+    rows: Rows = [
+        [(truncate(e.label(lang), MAX_LABEL_CHARS), signer.answer(e.id, lang))] for e in shown
+    ]
     turns: list[Button] = []
     if page > 0:
         turns.append(("◀", signer.topics_page(page - 1, lang)))

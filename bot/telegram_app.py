@@ -134,8 +134,9 @@ def redact_token_in_logs(token: str) -> None:
     if not root.handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in root.handlers:
-        if not any(isinstance(f, TokenRedactingFilter) and f.token == token
-                   for f in handler.filters):
+        if not any(
+            isinstance(f, TokenRedactingFilter) and f.token == token for f in handler.filters
+        ):
             handler.addFilter(TokenRedactingFilter(token))
 
 
@@ -161,7 +162,7 @@ def _without_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """`text` minus the (offset, length) spans, which are in UTF-16 units like entities."""
     encoded = text.encode("utf-16-le")
     for offset, length in sorted(spans, reverse=True):
-        encoded = encoded[: offset * 2] + encoded[(offset + length) * 2:]
+        encoded = encoded[: offset * 2] + encoded[(offset + length) * 2 :]
     return encoded.decode("utf-16-le", errors="ignore")
 
 
@@ -173,7 +174,8 @@ def _mentions_of(message: Message, bot_username: str, bot_id: int) -> list[tuple
         [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
     ).items():
         if (entity.type == MessageEntity.MENTION and text.lower() == wanted) or (
-            entity.type == MessageEntity.TEXT_MENTION and entity.user is not None
+            entity.type == MessageEntity.TEXT_MENTION
+            and entity.user is not None
             and entity.user.id == bot_id
         ):
             spans.append((entity.offset, entity.length))
@@ -229,8 +231,11 @@ def _base_file_url(settings: Settings) -> str | None:
 
 
 def _require_token(settings: Settings) -> str:
-    token = settings.telegram_bot_token.get_secret_value().strip() \
-        if settings.telegram_bot_token else ""
+    token = (
+        settings.telegram_bot_token.get_secret_value().strip()
+        if settings.telegram_bot_token
+        else ""
+    )
     if not token:
         raise ConfigurationError(
             "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put "
@@ -272,15 +277,18 @@ class ArticleBot:
     async def post_init(self, application: BotApplication) -> None:
         """Open the engine and state database, register commands, say we are ready."""
         if self._engine is None:
-            self._engine = await Engine.open(self.settings.database_path,
-                                             self.settings.knowledge_dir)
+            self._engine = await Engine.open(
+                self.settings.database_path, self.settings.knowledge_dir
+            )
         self._state = await StateStore.open(
             self.settings.state_database_path,
             salt=self.settings.feedback_salt.get_secret_value(),
         )
         if self.settings.feedback_salt.get_secret_value() == DEFAULT_FEEDBACK_SALT:
-            log.warning("FEEDBACK_SALT is the default; set a random value in .env so user "
-                        "hashes cannot be recomputed from public user ids")
+            log.warning(
+                "FEEDBACK_SALT is the default; set a random value in .env so user "
+                "hashes cannot be recomputed from public user ids"
+            )
         bot = application.bot
         try:
             await bot.set_my_commands(COMMANDS["ko"])
@@ -372,8 +380,7 @@ class ArticleBot:
             return
         if not question:
             lang = user_lang(update.effective_user)
-            await self._reply(message,
-                              formatting.ask_usage_html(lang, "ask", context.bot.username))
+            await self._reply(message, formatting.ask_usage_html(lang, "ask", context.bot.username))
             return
         await self._answer_question(message, question, short=False)
 
@@ -395,21 +402,24 @@ class ArticleBot:
             action = self.signer.parse(query.data)
         except InvalidCallbackError as exc:
             log.info("rejected a button press: %s", exc)
-            await query.answer(formatting.stale_button(user_lang(query.from_user)),
-                               show_alert=True)
+            await query.answer(formatting.stale_button(user_lang(query.from_user)), show_alert=True)
             return
         verdict = self.limiter.check(query.from_user.id)
         if verdict is not Verdict.ALLOW:
-            await query.answer(formatting.slow_down(action.lang)
-                               if verdict is Verdict.WARN else None)
+            await query.answer(
+                formatting.slow_down(action.lang) if verdict is Verdict.WARN else None
+            )
             return
         if action.kind is Kind.TOPICS_PAGE:
             await query.answer()
             html, rows = self._topics_page(action.lang, action.page)
             try:
-                await query.edit_message_text(html, parse_mode=ParseMode.HTML,
-                                              reply_markup=markup(rows),
-                                              link_preview_options=NO_PREVIEW)
+                await query.edit_message_text(
+                    html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup(rows),
+                    link_preview_options=NO_PREVIEW,
+                )
             except BadRequest as exc:  # a double tap: the page is already shown
                 if "not modified" not in exc.message.lower():
                     raise
@@ -427,11 +437,14 @@ class ArticleBot:
             await query.answer()
             answer = self.engine.answer_entry(entry.id, lang=action.lang)
             await context.bot.send_message(
-                where.chat.id, formatting.answer_html(answer, self.engine.article),
-                parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                where.chat.id,
+                formatting.answer_html(answer, self.engine.article),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
                 reply_markup=markup(self._answer_rows(answer)),
-                reply_parameters=None if where.chat.type == ChatType.PRIVATE else
-                ReplyParameters(where.message_id, allow_sending_without_reply=True),
+                reply_parameters=None
+                if where.chat.type == ChatType.PRIVATE
+                else ReplyParameters(where.message_id, allow_sending_without_reply=True),
             )
             return
         chat_type = query.message.chat.type if query.message is not None else "inline"
@@ -455,7 +468,8 @@ class ArticleBot:
                 description=formatting.short_answer(answer.answer),
                 input_message_content=InputTextMessageContent(
                     formatting.answer_html(answer, self.engine.article),
-                    parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=NO_PREVIEW,
                 ),
                 reply_markup=markup(self._answer_rows(answer)),
             )
@@ -490,8 +504,12 @@ class ArticleBot:
         question = command_argument(message)
         if not question:
             command = "fact" if short else "ask"
-            await self._reply(message, formatting.ask_usage_html(
-                user_lang(update.effective_user), command, context.bot.username))
+            await self._reply(
+                message,
+                formatting.ask_usage_html(
+                    user_lang(update.effective_user), command, context.bot.username
+                ),
+            )
             return
         await self._answer_question(message, question, short=short)
 
@@ -501,8 +519,11 @@ class ArticleBot:
         await self._send_answer(message, answer, short=short)
 
     async def _send_answer(self, message: Message, answer: Answer, *, short: bool) -> None:
-        html = (formatting.fact_html(answer) if short
-                else formatting.answer_html(answer, self.engine.article))
+        html = (
+            formatting.fact_html(answer)
+            if short
+            else formatting.answer_html(answer, self.engine.article)
+        )
         await self._reply(message, html, self._answer_rows(answer))
 
     def _answer_rows(self, answer: Answer) -> keyboards.Rows:
@@ -512,11 +533,13 @@ class ArticleBot:
         return keyboards.question_rows(self.signer, answer.suggestions, answer.lang)
 
     async def _welcome(self, message: Message, lang: Lang, context: Context) -> None:
-        examples = [self.engine.suggestion(e, lang)
-                    for e in self.engine.popular(WELCOME_EXAMPLES)]
+        examples = [self.engine.suggestion(e, lang) for e in self.engine.popular(WELCOME_EXAMPLES)]
         html = formatting.welcome_html(
-            self.engine.article, lang, bot_username=context.bot.username,
-            topic_count=len(self.engine.entries), examples=examples,
+            self.engine.article,
+            lang,
+            bot_username=context.bot.username,
+            topic_count=len(self.engine.entries),
+            examples=examples,
         )
         await self._reply(message, html, keyboards.question_rows(self.signer, examples, lang))
 
@@ -524,20 +547,27 @@ class ArticleBot:
         entries = self.engine.entries
         pages = keyboards.page_count(len(entries))
         page = min(max(page, 0), pages - 1)
-        return (formatting.topics_html(lang, page, pages),
-                keyboards.topic_rows(self.signer, entries, lang, page))
+        return (
+            formatting.topics_html(lang, page, pages),
+            keyboards.topic_rows(self.signer, entries, lang, page),
+        )
 
     def _inline_answers(self, text: str, user_language: Lang) -> list[Answer]:
         engine = self.engine
         if not text:
-            return [engine.answer_entry(e.id, lang=user_language)
-                    for e in engine.popular(MAX_INLINE_RESULTS)]
+            return [
+                engine.answer_entry(e.id, lang=user_language)
+                for e in engine.popular(MAX_INLINE_RESULTS)
+            ]
         best = engine.ask(text)
         ids: list[str] = [best.id] if best.answered and best.id else []
         if best.answered:
             floor = engine.threshold * INLINE_RELATED_SHARE
-            ids += [m.entry.id for m in engine.matcher.find(text, limit=MAX_INLINE_RESULTS + 1)
-                    if m.score >= floor]
+            ids += [
+                m.entry.id
+                for m in engine.matcher.find(text, limit=MAX_INLINE_RESULTS + 1)
+                if m.score >= floor
+            ]
         else:
             ids += [s.id for s in best.suggestions]
         unique = list(dict.fromkeys(ids))[:MAX_INLINE_RESULTS]
@@ -551,7 +581,8 @@ class ArticleBot:
             reply_markup=markup(rows or []),
             link_preview_options=NO_PREVIEW,
             reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
-            if threaded else None,
+            if threaded
+            else None,
             do_quote=False if not threaded else None,
         )
 
@@ -584,8 +615,11 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
     """The configured Application; post_init opens the engine (unless given) and state DB."""
     token = _require_token(settings)
     redact_token_in_logs(token)
-    secret = (settings.callback_secret.get_secret_value().encode()
-              if settings.callback_secret else derive_secret(token))
+    secret = (
+        settings.callback_secret.get_secret_value().encode()
+        if settings.callback_secret
+        else derive_secret(token)
+    )
     handlers = ArticleBot(settings, CallbackSigner(secret), engine)
     builder = (
         ApplicationBuilder()
@@ -607,27 +641,38 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     commands = [
-        ("start", handlers.start), ("help", handlers.help), ("ask", handlers.ask),
-        ("fact", handlers.fact), ("about", handlers.about), ("topics", handlers.topics),
+        ("start", handlers.start),
+        ("help", handlers.help),
+        ("ask", handlers.ask),
+        ("fact", handlers.fact),
+        ("about", handlers.about),
+        ("topics", handlers.topics),
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=message))
-    application.add_handler(MessageHandler(message & private & filters.COMMAND,
-                                           handlers.unknown_command))
-    application.add_handler(MessageHandler(message & private & filters.TEXT & ~filters.COMMAND,
-                                           handlers.private_text))
-    application.add_handler(MessageHandler(message & groups & filters.TEXT & ~filters.COMMAND,
-                                           handlers.group_text))
-    application.add_handler(MessageHandler(
-        message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.non_text))
+    application.add_handler(
+        MessageHandler(message & private & filters.COMMAND, handlers.unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(message & private & filters.TEXT & ~filters.COMMAND, handlers.private_text)
+    )
+    application.add_handler(
+        MessageHandler(message & groups & filters.TEXT & ~filters.COMMAND, handlers.group_text)
+    )
+    application.add_handler(
+        MessageHandler(
+            message & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.non_text
+        )
+    )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline))
     application.add_error_handler(handlers.on_error)
     return application
 
 
-def webhook_options(settings: Settings, *, webhook_url: str, listen: str,
-                    port: int) -> dict[str, Any]:
+def webhook_options(
+    settings: Settings, *, webhook_url: str, listen: str, port: int
+) -> dict[str, Any]:
     """Arguments for run_webhook/start_webhook; a secret token is always checked."""
     if settings.webhook_secret_token is not None:
         secret = settings.webhook_secret_token.get_secret_value()
@@ -650,14 +695,22 @@ def webhook_options(settings: Settings, *, webhook_url: str, listen: str,
     }
 
 
-def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str = "127.0.0.1",
-            port: int = 8443) -> int:
+def run_bot(
+    settings: Settings,
+    *,
+    webhook_url: str | None = None,
+    listen: str = "127.0.0.1",
+    port: int = 8443,
+) -> int:
     """Run until interrupted: long polling, or a webhook when `webhook_url` is given."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL at INFO
     try:
         application = build_application(settings)
-        options = (webhook_options(settings, webhook_url=webhook_url, listen=listen, port=port)
-                   if webhook_url else None)
+        options = (
+            webhook_options(settings, webhook_url=webhook_url, listen=listen, port=port)
+            if webhook_url
+            else None
+        )
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -668,8 +721,10 @@ def run_bot(settings: Settings, *, webhook_url: str | None = None, listen: str =
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
-        print("error: Telegram rejected TELEGRAM_BOT_TOKEN; copy it again from @BotFather",
-              file=sys.stderr)
+        print(
+            "error: Telegram rejected TELEGRAM_BOT_TOKEN; copy it again from @BotFather",
+            file=sys.stderr,
+        )
         return 2
     except (KnowledgeError, DatabaseError, StateStoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -83,7 +83,7 @@ def quoted_text(call: ApiCall) -> str:
     text: str = call.result["text"]
     encoded = text.encode("utf-16-le")
     parts = [
-        encoded[e["offset"] * 2:(e["offset"] + e["length"]) * 2].decode("utf-16-le")
+        encoded[e["offset"] * 2 : (e["offset"] + e["length"]) * 2].decode("utf-16-le")
         for e in call.result.get("entities", [])
         if e["type"] in ("blockquote", "expandable_blockquote")
     ]

@@ -89,9 +89,13 @@ def _bot(call: ApiCall, where: str = "") -> list[str]:
     return [f"🤖 @{u.BOT_USERNAME}{where}:"] + [f"   {line}" if line else "" for line in body]
 
 
-async def _ask(api: BotApiStandIn, text: str, user: u.JSON,
-               chat: u.JSON | None = None, reply_to: u.JSON | None = None
-               ) -> tuple[u.JSON, ApiCall]:
+async def _ask(
+    api: BotApiStandIn,
+    text: str,
+    user: u.JSON,
+    chat: u.JSON | None = None,
+    reply_to: u.JSON | None = None,
+) -> tuple[u.JSON, ApiCall]:
     update = u.message_update(text, from_user=user, chat=chat, reply_to=reply_to)
     message_id = update["message"]["message_id"]
     chat_id = update["message"]["chat"]["id"]
@@ -131,18 +135,18 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
 
         question = "김태훈씨 연봉이 얼마야?"
         _, salary = await _ask(api, question, MINJUN)
-        transcript.scene("2. A Korean question", [_said(MINJUN, question, private),
-                                                   *_bot(salary)])
+        transcript.scene("2. A Korean question", [_said(MINJUN, question, private), *_bot(salary)])
 
         question = "Which university did Kim Taehoon graduate from?"
         _, reply = await _ask(api, question, ALEX)
-        transcript.scene("3. An English question",
-                         [_said(ALEX, question, private), *_bot(reply)])
+        transcript.scene("3. An English question", [_said(ALEX, question, private), *_bot(reply)])
 
         question = "오늘 서울 날씨 어때?"
         _, declined = await _ask(api, question, MINJUN)
-        transcript.scene("4. An off-topic question (declined, with \"did you mean\" buttons)",
-                         [_said(MINJUN, question, private), *_bot(declined)])
+        transcript.scene(
+            '4. An off-topic question (declined, with "did you mean" buttons)',
+            [_said(MINJUN, question, private), *_bot(declined)],
+        )
 
         label, data = buttons(declined)[0]
         before = len(api.calls_to("sendMessage"))
@@ -150,20 +154,28 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
         [*_, tapped] = await api.wait_for("sendMessage", count=before + 1)
         label_up, up = buttons(salary)[0]
         thanks = await _tap(api, up, u.bot_message_from_call(salary), MINJUN)
-        transcript.scene("5. Button taps", [
-            f"👤 {MINJUN['first_name']} taps [{label}] under the decline", *_bot(tapped), "",
-            f"👤 {MINJUN['first_name']} taps [{label_up}] under the salary answer",
-            f"🤖 (toast) {thanks.params.get('text', '')}",
-        ])
+        transcript.scene(
+            "5. Button taps",
+            [
+                f"👤 {MINJUN['first_name']} taps [{label}] under the decline",
+                *_bot(tapped),
+                "",
+                f"👤 {MINJUN['first_name']} taps [{label_up}] under the salary answer",
+                f"🤖 (toast) {thanks.params.get('text', '')}",
+            ],
+        )
 
         where = f" (group “{GROUP['title']}”)"
         question = "@article_qa_bot 김태훈씨는 몇 살이야?"
         asked, mention = await _ask(api, question, SEOYEON, chat=GROUP)
         threaded = mention.result["reply_to_message"]["message_id"] == asked["message_id"]
-        transcript.scene("6. A group @mention (answered as a threaded reply)", [
-            _said(SEOYEON, question, where),
-            *_bot(mention, f" (reply to {SEOYEON['first_name']})" if threaded else ""),
-        ])
+        transcript.scene(
+            "6. A group @mention (answered as a threaded reply)",
+            [
+                _said(SEOYEON, question, where),
+                *_bot(mention, f" (reply to {SEOYEON['first_name']})" if threaded else ""),
+            ],
+        )
 
         chatter = "연봉이 진짜 많네. 근데 김태훈씨 어느 학교 나왔지?"
         unaddressed = u.message_update(chatter, from_user=MINJUN, chat=GROUP)
@@ -171,23 +183,33 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
         # The next question is a reply to the bot; once it is answered, any reply to the
         # unaddressed message would already have been recorded.
         follow_up = "군대는 어떻게 한대?"
-        asked, reply = await _ask(api, follow_up, SEOYEON, chat=GROUP,
-                                  reply_to=u.bot_message_from_call(mention))
+        asked, reply = await _ask(
+            api, follow_up, SEOYEON, chat=GROUP, reply_to=u.bot_message_from_call(mention)
+        )
         silent_id = unaddressed["message"]["message_id"]
-        if any((c.params.get("reply_parameters") or {}).get("message_id") == silent_id
-               for c in api.calls_to("sendMessage")):
+        if any(
+            (c.params.get("reply_parameters") or {}).get("message_id") == silent_id
+            for c in api.calls_to("sendMessage")
+        ):
             raise TranscriptError("the bot answered a group message not addressed to it")
-        transcript.scene("7. An unaddressed group message (silence), then a reply to the bot", [
-            _said(MINJUN, chatter, where), "🤖 (no reply: not addressed to the bot)", "",
-            _said(SEOYEON, f"(replying to the bot) {follow_up}", where),
-            *_bot(reply, f" (reply to {SEOYEON['first_name']})"),
-        ])
+        transcript.scene(
+            "7. An unaddressed group message (silence), then a reply to the bot",
+            [
+                _said(MINJUN, chatter, where),
+                "🤖 (no reply: not addressed to the bot)",
+                "",
+                _said(SEOYEON, f"(replying to the bot) {follow_up}", where),
+                *_bot(reply, f" (reply to {SEOYEON['first_name']})"),
+            ],
+        )
 
         query = "연봉"
         api.push_update(u.inline_query_update(query, from_user=ALEX))
         [inline] = await api.wait_for("answerInlineQuery")
-        lines = [f"👤 {ALEX['first_name']} types in any chat: @{u.BOT_USERNAME} {query}",
-                 "🤖 offers:"]
+        lines = [
+            f"👤 {ALEX['first_name']} types in any chat: @{u.BOT_USERNAME} {query}",
+            "🤖 offers:",
+        ]
         for number, result in enumerate(inline.params["results"], start=1):
             lines.append(f"   {number}. {result['title']} — {result['description']}")
         transcript.scene("8. Inline mode", lines)

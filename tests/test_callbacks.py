@@ -71,15 +71,28 @@ def test_every_single_character_change_is_rejected() -> None:
     data = SIGNER.vote("salary", up=True, lang="ko")
     for i, original in enumerate(data):
         for replacement in {"a", "Z", "0", "|", "-", "_", "ㄱ"} - {original}:
-            tampered = data[:i] + replacement + data[i + 1:]
+            tampered = data[:i] + replacement + data[i + 1 :]
             with pytest.raises(InvalidCallbackError):
                 SIGNER.parse(tampered)
 
 
-@pytest.mark.parametrize("garbage", [
-    None, "", "|", "||", "ak|salary|", "ak|salary", "salary", "a" * 65, "ak||AAAAAAAAAAAAAAAA",
-    "zz|salary|AAAAAAAAAAAAAAAA", "\x00", "ak|salary|" + "A" * 16,
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        None,
+        "",
+        "|",
+        "||",
+        "ak|salary|",
+        "ak|salary",
+        "salary",
+        "a" * 65,
+        "ak||AAAAAAAAAAAAAAAA",
+        "zz|salary|AAAAAAAAAAAAAAAA",
+        "\x00",
+        "ak|salary|" + "A" * 16,
+    ],
+)
 def test_garbage_is_rejected(garbage: str | None) -> None:
     with pytest.raises(InvalidCallbackError):
         SIGNER.parse(garbage)
@@ -99,7 +112,7 @@ def test_arbitrary_strings_never_parse(data: str) -> None:
 def test_tampering_anywhere_is_detected(value: str, position: int, replacement: str) -> None:
     data = SIGNER.answer(value, "ko")
     position %= len(data)
-    tampered = data[:position] + replacement + data[position + 1:]
+    tampered = data[:position] + replacement + data[position + 1 :]
     if tampered == data:
         assert SIGNER.parse(tampered).value == value
     else:

@@ -28,8 +28,12 @@ HOSTILE = "<b>&</b>"
 HOSTILE_ESCAPED = "&lt;b&gt;&amp;&lt;/b&gt;"
 
 
-def answered(answer: str = "답입니다.", quote: str = "인용문이다.", lang: Lang = "ko",
-             question: str = "질문?") -> Answer:
+def answered(
+    answer: str = "답입니다.",
+    quote: str = "인용문이다.",
+    lang: Lang = "ko",
+    question: str = "질문?",
+) -> Answer:
     return Answer(question, True, answer, quote, 100.0, "salary", lang)
 
 
@@ -165,8 +169,10 @@ def test_visible_length_matches_the_telegram_parser() -> None:
     lang=st.sampled_from(["ko", "en"]),
 )
 def test_any_answer_text_gives_valid_html_within_4096(answer: str, quote: str, lang: Lang) -> None:
-    for html in (formatting.answer_html(answered(answer, quote, lang), ARTICLE),
-                 formatting.fact_html(answered(answer, quote, lang))):
+    for html in (
+        formatting.answer_html(answered(answer, quote, lang), ARTICLE),
+        formatting.fact_html(answered(answer, quote, lang)),
+    ):
         _, types = visible(html)
         assert "blockquote" in types
 
@@ -199,8 +205,9 @@ def test_short_answer_is_the_first_sentence_on_one_line() -> None:
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_welcome_explains_examples_groups_and_inline(lang: Lang) -> None:
     examples = [Suggestion(f"e{i}", f"Example {i} {HOSTILE}?") for i in range(4)]
-    html = formatting.welcome_html(ARTICLE, lang, bot_username="article_qa_bot",
-                                   topic_count=57, examples=examples)
+    html = formatting.welcome_html(
+        ARTICLE, lang, bot_username="article_qa_bot", topic_count=57, examples=examples
+    )
     text, _ = visible(html)
     assert text.count(HOSTILE) == 4  # examples echoed, escaped
     assert "@article_qa_bot" in text and "/ask@article_qa_bot" in text and "/topics" in text
@@ -211,9 +218,13 @@ def test_welcome_explains_examples_groups_and_inline(lang: Lang) -> None:
         assert "그룹에서는" in text and "어느 채팅에서나" in text
 
 
-@pytest.mark.parametrize(("lang", "paper", "reporter"), [
-    ("ko", "중앙일보", "허정원"), ("en", "JoongAng Ilbo", "Heo Jeong-won"),
-])
+@pytest.mark.parametrize(
+    ("lang", "paper", "reporter"),
+    [
+        ("ko", "중앙일보", "허정원"),
+        ("en", "JoongAng Ilbo", "Heo Jeong-won"),
+    ],
+)
 def test_about_lists_title_paper_date_reporter(lang: Lang, paper: str, reporter: str) -> None:
     text, _ = visible(formatting.about_html(ARTICLE, lang))
     for part in (ARTICLE.title, paper, "2018-08-27", reporter):

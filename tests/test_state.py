@@ -66,8 +66,9 @@ async def test_counters_and_stats_survive_a_reopen(tmp_path: Path) -> None:
 
     store = await StateStore.open(path, salt="s")
     try:
-        assert await store.stats() == Stats(questions=3, answered=2, declined=1,
-                                            votes_up=0, votes_down=0)
+        assert await store.stats() == Stats(
+            questions=3, answered=2, declined=1, votes_up=0, votes_down=0
+        )
     finally:
         await store.close()
 

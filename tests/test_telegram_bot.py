@@ -84,8 +84,14 @@ def replying_to(message_id: int) -> Any:
     return lambda call: call.params["reply_parameters"]["message_id"] == message_id
 
 
-async def say(api: BotApiStandIn, text: str, *, user: u.JSON = KO_USER,
-              chat: u.JSON | None = None, reply_to: u.JSON | None = None) -> ApiCall:
+async def say(
+    api: BotApiStandIn,
+    text: str,
+    *,
+    user: u.JSON = KO_USER,
+    chat: u.JSON | None = None,
+    reply_to: u.JSON | None = None,
+) -> ApiCall:
     """Push a text message and return the bot's sendMessage call answering it."""
     update = u.message_update(text, from_user=user, chat=chat, reply_to=reply_to)
     chat_id = update["message"]["chat"]["id"]
@@ -102,8 +108,7 @@ def assert_html_reply(call: ApiCall) -> None:
     assert call.params["link_preview_options"] == {"is_disabled": True}
 
 
-async def tap(api: BotApiStandIn, data: str, message: u.JSON,
-              user: u.JSON = KO_USER) -> ApiCall:
+async def tap(api: BotApiStandIn, data: str, message: u.JSON, user: u.JSON = KO_USER) -> ApiCall:
     """Press a button on `message` and return the answerCallbackQuery for it."""
     update = u.callback_query_update(data, from_user=user, message=message)
     query_id = update["callback_query"]["id"]
@@ -163,8 +168,9 @@ async def test_polling_asks_only_for_the_update_types_it_handles(
 
 
 @pytest.mark.parametrize("command", ["/start", "/help"])
-async def test_start_and_help_in_korean(app: BotApplication, api: BotApiStandIn,
-                                        command: str) -> None:
+async def test_start_and_help_in_korean(
+    app: BotApplication, api: BotApiStandIn, command: str
+) -> None:
     reply = await say(api, command)
     assert_html_reply(reply)
     text = reply.result["text"]
@@ -255,8 +261,10 @@ async def test_korean_question_gets_answer_quote_citation_and_feedback_buttons(
     labels = [label for label, _ in buttons(reply)]
     assert labels == ["👍", "👎"]
     actions = [signer().parse(data) for _, data in buttons(reply)]
-    assert [(a.kind, a.value) for a in actions] == [(Kind.VOTE_UP, "salary"),
-                                                   (Kind.VOTE_DOWN, "salary")]
+    assert [(a.kind, a.value) for a in actions] == [
+        (Kind.VOTE_UP, "salary"),
+        (Kind.VOTE_DOWN, "salary"),
+    ]
 
 
 async def test_english_question_is_answered_in_english(
@@ -316,8 +324,9 @@ async def test_sticker_and_photo_get_a_polite_request_for_text(
 async def test_group_mention_is_answered_and_threaded(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    update = u.message_update("@article_qa_bot 김태훈씨는 어느 대학 나왔어?", chat=GROUP,
-                              from_user=KO_USER)
+    update = u.message_update(
+        "@article_qa_bot 김태훈씨는 어느 대학 나왔어?", chat=GROUP, from_user=KO_USER
+    )
     api.push_update(update)
     mid = update["message"]["message_id"]
     [reply] = await api.wait_for("sendMessage", replying_to(mid))
@@ -330,8 +339,12 @@ async def test_group_mention_is_answered_and_threaded(
 async def test_unaddressed_group_messages_get_silence(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    for text in ["김태훈씨 연봉이 얼마야?", "오늘 점심 뭐 먹지", "/ask@other_bot 연봉은?",
-                 "@someone_else 연봉은?"]:
+    for text in [
+        "김태훈씨 연봉이 얼마야?",
+        "오늘 점심 뭐 먹지",
+        "/ask@other_bot 연봉은?",
+        "@someone_else 연봉은?",
+    ]:
         api.push_update(u.message_update(text, chat=GROUP, from_user=KO_USER))
     api.push_update(u.sticker_message_update(chat=GROUP, from_user=KO_USER))
     await assert_silent_then_sentinel(api, GROUP)
@@ -342,8 +355,7 @@ async def test_group_reply_to_the_bot_is_answered_and_threaded(
 ) -> None:
     first = await say(api, "@article_qa_bot 몇 살이야?", chat=GROUP)
     bot_message = u.bot_message_from_call(first)
-    update = u.message_update("연봉은 얼마야?", chat=GROUP, from_user=EN_USER,
-                              reply_to=bot_message)
+    update = u.message_update("연봉은 얼마야?", chat=GROUP, from_user=EN_USER, reply_to=bot_message)
     api.push_update(update)
     mid = update["message"]["message_id"]
     [reply] = await api.wait_for("sendMessage", replying_to(mid))
@@ -351,8 +363,9 @@ async def test_group_reply_to_the_bot_is_answered_and_threaded(
 
     # A reply to someone else's message is not addressed to the bot.
     other = u.message(text="연봉은?", chat=GROUP, from_user=EN_USER)
-    api.push_update(u.message_update("연봉은 얼마야?", chat=GROUP, from_user=KO_USER,
-                                     reply_to=other))
+    api.push_update(
+        u.message_update("연봉은 얼마야?", chat=GROUP, from_user=KO_USER, reply_to=other)
+    )
     await assert_silent_then_sentinel(api, GROUP)
 
 
@@ -415,16 +428,24 @@ async def test_thumbs_up_is_acknowledged_and_stored(
     assert str(KO_USER["id"]) not in user_hash
 
 
-@pytest.mark.parametrize("data", [
-    "ak|salary|AAAAAAAAAAAAAAAA",  # right shape, wrong signature
-    "salary",  # what a naive bot would put in callback_data
-    "uk|salary|" + "x" * 16,
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "ak|salary|AAAAAAAAAAAAAAAA",  # right shape, wrong signature
+        "salary",  # what a naive bot would put in callback_data
+        "uk|salary|" + "x" * 16,
+    ],
+)
 async def test_forged_callback_data_is_answered_with_an_alert(
     app: BotApplication, api: BotApiStandIn, data: str
 ) -> None:
-    answered = await tap(api, data, u.bot_message(
-        "…", chat=u.private_chat(KO_USER), reply_markup=u.inline_keyboard([("x", data)])))
+    answered = await tap(
+        api,
+        data,
+        u.bot_message(
+            "…", chat=u.private_chat(KO_USER), reply_markup=u.inline_keyboard([("x", data)])
+        ),
+    )
     assert answered.params["show_alert"] is True
     assert "버튼" in answered.params["text"]
     assert api.calls_to("sendMessage") == []
@@ -434,8 +455,9 @@ async def test_button_for_an_entry_that_no_longer_exists_is_answered(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
     stale = signer().answer("removed-entry", "en")
-    message = u.bot_message("…", chat=u.private_chat(EN_USER),
-                            reply_markup=u.inline_keyboard([("x", stale)]))
+    message = u.bot_message(
+        "…", chat=u.private_chat(EN_USER), reply_markup=u.inline_keyboard([("x", stale)])
+    )
     answered = await tap(api, stale, message, user=EN_USER)
     assert answered.params["show_alert"] is True
     assert "no longer works" in answered.params["text"]
@@ -479,8 +501,7 @@ async def test_empty_inline_query_lists_popular_facts(
 async def test_one_users_flood_is_limited_without_starving_others(
     api: BotApiStandIn, tmp_path: Path, engine: Engine
 ) -> None:
-    settings = make_settings(api, tmp_path, user_rate_limit=3,
-                             user_rate_window_seconds=60)
+    settings = make_settings(api, tmp_path, user_rate_limit=3, user_rate_window_seconds=60)
     async with running_bot(api, settings, engine):
         for _ in range(6):
             api.push_update(u.message_update("연봉?", from_user=KO_USER))
@@ -520,8 +541,10 @@ async def test_edited_messages_and_channel_posts_are_ignored(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
     # Handler level: even if Telegram delivered them, no handler reacts.
-    for raw in (u.edited_message_update("연봉이 얼마야?"),
-                u.channel_post_update("@article_qa_bot 연봉이 얼마야?")):
+    for raw in (
+        u.edited_message_update("연봉이 얼마야?"),
+        u.channel_post_update("@article_qa_bot 연봉이 얼마야?"),
+    ):
         await app.process_update(Update.de_json(raw, app.bot))
     # Through the stand-in: pushed, never delivered (allowed_updates), and no reply.
     api.push_update(u.edited_message_update("연봉이 얼마야?", from_user=KO_USER))
@@ -558,8 +581,9 @@ async def test_token_never_appears_in_logs(
 
 def test_token_filter_redacts_messages_arguments_and_tracebacks() -> None:
     token = "999:SECRET_part"
-    record = logging.LogRecord("httpx", logging.INFO, __file__, 1,
-                               "POST %s", (f"https://x/bot{token}/getMe",), None)
+    record = logging.LogRecord(
+        "httpx", logging.INFO, __file__, 1, "POST %s", (f"https://x/bot{token}/getMe",), None
+    )
     assert TokenRedactingFilter(token).filter(record)
     assert record.getMessage() == "POST https://x/bot[REDACTED]/getMe"
     encoded = logging.LogRecord("x", logging.INFO, __file__, 1, "999%3ASECRET_part", None, None)
@@ -593,8 +617,9 @@ async def test_webhook_checks_the_secret_token(
 ) -> None:
     settings = make_settings(api, tmp_path, webhook_secret_token="s3cret-Token_1")
     port = _free_port()
-    options = webhook_options(settings, webhook_url="https://bot.example.org/tg-hook",
-                              listen="127.0.0.1", port=port)
+    options = webhook_options(
+        settings, webhook_url="https://bot.example.org/tg-hook", listen="127.0.0.1", port=port
+    )
     application = build_application(settings, engine)
     async with application:
         assert application.post_init is not None
@@ -627,26 +652,34 @@ async def test_webhook_checks_the_secret_token(
 
 
 def test_webhook_options_validate_the_secret_and_url(api: BotApiStandIn, tmp_path: Path) -> None:
-    generated = webhook_options(make_settings(api, tmp_path), webhook_url="https://h/x",
-                                listen="0.0.0.0", port=8443)
+    generated = webhook_options(
+        make_settings(api, tmp_path), webhook_url="https://h/x", listen="0.0.0.0", port=8443
+    )
     assert len(generated["secret_token"]) >= 32  # always checked, even when not configured
     with pytest.raises(ConfigurationError, match="WEBHOOK_SECRET_TOKEN"):
-        webhook_options(make_settings(api, tmp_path, webhook_secret_token="bad token!"),
-                        webhook_url="https://h/x", listen="0.0.0.0", port=8443)
+        webhook_options(
+            make_settings(api, tmp_path, webhook_secret_token="bad token!"),
+            webhook_url="https://h/x",
+            listen="0.0.0.0",
+            port=8443,
+        )
     with pytest.raises(ConfigurationError, match="https"):
-        webhook_options(make_settings(api, tmp_path), webhook_url="http://h/x",
-                        listen="0.0.0.0", port=8443)
+        webhook_options(
+            make_settings(api, tmp_path), webhook_url="http://h/x", listen="0.0.0.0", port=8443
+        )
 
 
 def test_run_without_a_token_exits_2_with_advice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings(_env_file=None, telegram_bot_token=None,  # type: ignore[call-arg]
-                        state_database_path=tmp_path / "s.sqlite3")
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=None,  # type: ignore[call-arg]
+        state_database_path=tmp_path / "s.sqlite3",
+    )
     assert run_bot(settings, webhook_url=None, listen="127.0.0.1", port=8443) == 2
     err = capsys.readouterr().err
     assert "TELEGRAM_BOT_TOKEN" in err and "@BotFather" in err
-
 
 
 async def test_transcript_recorder_plays_a_new_users_session(
@@ -654,7 +687,14 @@ async def test_transcript_recorder_plays_a_new_users_session(
 ) -> None:
     transcript = (await record_transcript.record(api, tmp_path)).markdown()
     assert transcript.count("## ") == 8
-    for expected in ("안녕하세요!", "┃ 밝히진 않았지만", "JoongAng Ilbo", "기사에는",
-                     "(reply to 서연)", "no reply: not addressed", "의견 고마워요!",
-                     "1. 김태훈씨의 연봉은 얼마인가요?"):
+    for expected in (
+        "안녕하세요!",
+        "┃ 밝히진 않았지만",
+        "JoongAng Ilbo",
+        "기사에는",
+        "(reply to 서연)",
+        "no reply: not addressed",
+        "의견 고마워요!",
+        "1. 김태훈씨의 연봉은 얼마인가요?",
+    ):
         assert expected in transcript
