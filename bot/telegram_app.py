@@ -129,7 +129,11 @@ class TokenRedactingFilter(logging.Filter):
 
 
 def redact_token_in_logs(token: str) -> None:
-    """Put a TokenRedactingFilter on every root handler (once per token)."""
+    """Put a TokenRedactingFilter on every root handler (once per token).
+
+    With no logging configured yet, basic logging is set up first: a filter needs a handler
+    to sit on, and Python's last-resort handler takes no filters.
+    """
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -7,9 +7,13 @@ received. The stand-in parses HTML like Telegram and rejects invalid markup or t
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
 import socket
 import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -698,3 +702,34 @@ async def test_transcript_recorder_plays_a_new_users_session(
         "1. 김태훈씨의 연봉은 얼마인가요?",
     ):
         assert expected in transcript
+
+
+async def test_python_m_bot_run_polls_the_stand_in_and_stops_cleanly(
+    api: BotApiStandIn, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=api.base_url,
+        DATABASE_PATH=str(tmp_path / "k.sqlite3"),
+        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
+        FEEDBACK_SALT="subprocess-salt",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=tmp_path,  # no .env there
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await api.wait_for("getUpdates", finished=False, timeout=30)
+        reply = await say(api, "연봉이 얼마야?")
+        assert SALARY_QUOTE in quoted_text(reply)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr_bytes = await asyncio.wait_for(process.communicate(), timeout=30)
+    stderr = stderr_bytes.decode()
+    assert process.returncode == 0, stderr
+    assert stderr.count("ready as @article_qa_bot") == 1
+    assert TOKEN not in stderr
