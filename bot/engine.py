@@ -11,6 +11,8 @@ from bot.normalize import detect_lang, strip_addressing
 
 MAX_QUESTION_CHARS = 4096
 SUGGESTIONS = 3
+SUGGESTION_MIN_SCORE = 20.0
+"""A 'did you mean' must share more than a filler word with the question; else offer popular."""
 
 
 class UnknownEntryError(KeyError):
@@ -59,7 +61,8 @@ class Engine:
         if matches and matches[0].score >= self.threshold:
             best = matches[0]
             return self._answer(question, best.entry, lang, best.score)
-        suggestions = tuple(self.suggestion(m.entry, lang) for m in matches[:SUGGESTIONS])
+        related = [m for m in matches if m.score >= SUGGESTION_MIN_SCORE][:SUGGESTIONS]
+        suggestions = tuple(self.suggestion(m.entry, lang) for m in related)
         if not suggestions:
             suggestions = tuple(self.suggestion(e, lang) for e in self.popular(SUGGESTIONS))
         score = matches[0].score if matches else 0.0
