@@ -187,6 +187,8 @@ class Analyzer:
 
     def split_compound(self, word: str) -> list[str]:
         """Known words inside a known compound (군복무 → 군, 복무), or [] when there are none."""
+        if not korean.HANGUL_RE.match(word):
+            return []  # English words are never compounds of other words: stage ≠ st + age.
         pieces = self._segment(word, whole_word=False)
         return (
             pieces if pieces and len(pieces) > 1 and all(p in self.lexicon for p in pieces) else []
