@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "2"
 CURATED, DERIVED = 1.0, 0.6
 COMPOUND_PART = 0.9
+ANSWER_TYPE = 0.5
 MAX_ANALYSIS_PASSES = 4
 _ANALYSIS_SOURCES = ("korean.py", "normalize.py", "database.py")
 
@@ -175,7 +177,24 @@ def _index_entries(
             add(entry.id, analyser.terms(normalizer.normalize(text)), CURATED)
         for text in (entry.quote, entry.answer_ko, entry.answer_en):
             add(entry.id, analyser.terms(normalizer.normalize(text)), DERIVED)
+        for words in answer_types(f"{entry.quote} {entry.answer_ko}"):
+            add(entry.id, analyser.terms(normalizer.normalize(words)), ANSWER_TYPE)
     return question_rows, vocabulary
+
+
+# What kind of answer an entry gives, read off its text, as the question words that ask for
+# it: an entry quoting "2013년" answers "언제"/"몇 년도" even if no curated question says so.
+_ANSWER_TYPES = (
+    (re.compile(r"\d+\s*(?:년|월|일)|\d{4}/\d{2}/\d{2}|다음달|올 초|오전|오후"), "언제 년도 when year"),
+    (re.compile(r"달러|\d+\s*억|\d+\s*만\s*원"), "얼마 how much"),
+    (re.compile(r"\d+\s*(?:명|여 차례|차례|번)"), "몇 how many"),
+    (re.compile(r"\d+\s*세"), "몇 살 나이 how old"),
+)
+
+
+def answer_types(text: str) -> list[str]:
+    """Question words that ask for the kinds of facts `text` states."""
+    return [words for pattern, words in _ANSWER_TYPES if pattern.search(text)]
 
 
 async def build(knowledge_dir: Path, db_path: Path) -> Path:

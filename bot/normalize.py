@@ -47,9 +47,9 @@ EN_STOPWORDS: frozenset[str] = frozenset(
     would shall should can could may might must i me my you your he him his she her it its
     they them their we us our this that these those there here of to in on at for from by with
     about as into onto over under than then so and or but if not no nor too very just also any
-    some such what which whose tell me please know let give show say said says article bot hey
+    some such which whose tell me please know let give show say said says article bot hey
     hi hello thanks thank ok okay tae hoon mr guy person man s t d ll re ve m don didn doesn
-    isn aren wasn weren get got go going gonna wanna whats what's hows whos wheres whens whys
+    isn aren wasn weren get got go going gonna wanna what's hows whos wheres whens whys
     kind sort type thing things stuff happen happened exactly actually really basically
     isnt didnt doesnt wasnt arent werent wont cant couldnt wouldnt shouldnt hasnt havent
     im ive youre hes shes theyre thats theres
@@ -108,7 +108,8 @@ class Normalizer:
 
     def normalize(self, text: str) -> str:
         text = " ".join(
-            korean.WH_FORMS.get(w, korean.SLANG.get(w, w)) for w in _surface(text).split()
+            korean.WH_FORMS.get(slang, slang)
+            for slang in (korean.SLANG.get(w, w) for w in _surface(text).split())
         )
         if self._alias_re is not None:
             text = self._alias_re.sub(lambda m: f" {self.aliases[m.group(0)]} ", text)
