@@ -185,7 +185,10 @@ def _index_entries(
 # What kind of answer an entry gives, read off its text, as the question words that ask for
 # it: an entry quoting "2013년" answers "언제"/"몇 년도" even if no curated question says so.
 _ANSWER_TYPES = (
-    (re.compile(r"\d+\s*(?:년|월|일)|\d{4}/\d{2}/\d{2}|다음달|올 초|오전|오후"), "언제 년도 when year"),
+    (
+        re.compile(r"\d+\s*(?:년|월|일)|\d{4}/\d{2}/\d{2}|다음달|올 초|오전|오후"),
+        "언제 년도 when year",
+    ),
     (re.compile(r"달러|\d+\s*억|\d+\s*만\s*원"), "얼마 how much"),
     (re.compile(r"\d+\s*(?:명|여 차례|차례|번)"), "몇 how many"),
     (re.compile(r"\d+\s*세"), "몇 살 나이 how old"),
