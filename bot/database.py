@@ -35,7 +35,7 @@ import re
 import sqlite3
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "2"
 CURATED, DERIVED = 1.0, 0.6
+CURATED_ONCE, CURATED_STEP, KEYWORD_MENTIONS = 0.8, 0.1, 2
 COMPOUND_PART = 0.9
 ANSWER_TYPE = 0.5
 MAX_ANALYSIS_PASSES = 4
@@ -168,13 +169,18 @@ def _index_entries(
                 vocabulary[key] = max(vocabulary.get(key, 0.0), strength * COMPOUND_PART)
 
     for entry in entries:
-        add(entry.id, keywords[entry.id], CURATED)
+        # A word the entry's curators used again and again is what the entry is about; one
+        # that turns up in a single question is incidental ("군 복무 중에 면접 봤냐").
+        mentions: Counter[str] = Counter()
+        mentions.update({term: KEYWORD_MENTIONS for term in keywords[entry.id]})
         for position, text in enumerate(entry.questions):
             terms = analyser.terms(normalizer.normalize(text))
             question_rows.append((entry.id, position, text, detect_lang(text), " ".join(terms)))
-            add(entry.id, terms, CURATED)
+            mentions.update(set(terms))
         for text in (entry.topic, entry.topic_en):
-            add(entry.id, analyser.terms(normalizer.normalize(text)), CURATED)
+            mentions.update(set(analyser.terms(normalizer.normalize(text))))
+        for term, count in mentions.items():
+            add(entry.id, [term], min(CURATED, CURATED_ONCE + CURATED_STEP * (count - 1)))
         for text in (entry.quote, entry.answer_ko, entry.answer_en):
             add(entry.id, analyser.terms(normalizer.normalize(text)), DERIVED)
         for words in answer_types(f"{entry.quote} {entry.answer_ko}"):
