@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import database
-from bot.matcher import ANSWER_THRESHOLD, Matcher
+from bot.matcher import ANSWER_THRESHOLD, Match, Matcher
 from bot.models import Answer, ArticleInfo, Entry, Lang, Suggestion
 from bot.normalize import detect_lang, strip_addressing
 
 MAX_QUESTION_CHARS = 4096
+# The matcher's work grows faster than linearly with unspaced text, so it reads only this
+# much of a question: far more than any real question, and it bounds the cost of a hostile
+# 4096-character message (measure the time with bench/, not here).
+MAX_MATCH_CHARS = 512
 SUGGESTIONS = 3
 SUGGESTION_MIN_SCORE = 20.0
 """A 'did you mean' must share more than a filler word with the question; else offer popular."""
@@ -57,7 +61,7 @@ class Engine:
         question = text[:MAX_QUESTION_CHARS]
         stripped = strip_addressing(question)
         lang = lang or detect_lang(stripped)
-        matches = self.matcher.find(stripped, limit=SUGGESTIONS + 1)
+        matches = self.find(stripped, limit=SUGGESTIONS + 1)
         if matches and matches[0].score >= self.threshold:
             best = matches[0]
             return self._answer(question, best.entry, lang, best.score)
@@ -67,6 +71,10 @@ class Engine:
             suggestions = tuple(self.suggestion(e, lang) for e in self.popular(SUGGESTIONS))
         score = matches[0].score if matches else 0.0
         return Answer(question, False, "", "", score, None, lang, suggestions)
+
+    def find(self, text: str, *, limit: int) -> list[Match]:
+        """The matcher's best entries for `text`, reading at most MAX_MATCH_CHARS of it."""
+        return self.matcher.find(text[:MAX_MATCH_CHARS], limit=limit)
 
     def answer_entry(self, entry_id: str, *, lang: Lang = "ko") -> Answer:
         """The answer for one entry, as when a button or deep link names it."""
