@@ -159,6 +159,23 @@ WH_FORMS: dict[str, str] = {
     "얼만": "얼마",
     "언젠": "언제",
     "몇년": "몇 년",
+    # "교수 이름이 뭐야" asks who, like "어느 교수야".
+    "이름": "누구",
+    "이름이": "누구",
+    "이름은": "누구",
+    # "what" tells a topic question (무슨 강연?) from a when/where one about the same event.
+    "뭐": "무엇",
+    "뭘": "무엇",
+    "뭔": "무엇",
+    "뭐야": "무엇",
+    "뭐지": "무엇",
+    "무슨": "무엇",
+    "뭐임": "무엇",
+    "뭐였어": "무엇",
+    "뭐래": "무엇",
+    "뭐예요": "무엇",
+    "뭐에요": "무엇",
+    "뭔데": "무엇",
 }
 
 GREETINGS_KO: frozenset[str] = frozenset(

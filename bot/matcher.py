@@ -31,6 +31,11 @@ FUZZY_CUTOFF = 0.85
 PREFIX_SIMILARITY = 0.85
 NAME_MISMATCH_FACTOR = 0.5
 SUBJECT_WEIGHT = 0.3
+QUESTION_WORD_MISMATCH_FACTOR = 0.85
+QUESTION_WORDS = frozenset(
+    "언제 어디 누구 얼마 몇 무엇 왜 when where who what whi much mani old".split()
+)
+"""What a question asks for; an entry none of whose words answer that kind is a weaker match."""
 RERANK_CANDIDATES = 30
 RESOLVE_CACHE_SIZE = 50_000
 
@@ -82,6 +87,7 @@ class Matcher:
         if not terms or total <= 0:
             return []
         coverage: dict[str, float] = defaultdict(float)
+        asked = [t.text for t in terms if t.text in QUESTION_WORDS]
         for term in terms:
             best: dict[str, float] = {}
             for vocab_term, similarity in term.matches:
@@ -99,6 +105,8 @@ class Matcher:
             score = 100 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * similarity)
             if any(t.is_name and not self._mentions(entry_id, t) for t in terms):
                 score *= NAME_MISMATCH_FACTOR
+            if asked and not any(entry_id in self.kb.vocabulary.get(w, ()) for w in asked):
+                score *= QUESTION_WORD_MISMATCH_FACTOR
             if score >= score_cutoff:
                 matches.append(Match(self.entries[entry_id], min(score, 100.0), cov, question))
         matches.sort(key=lambda m: (-m.score, m.entry.id))
