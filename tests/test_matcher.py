@@ -105,3 +105,28 @@ def test_matcher_never_raises(engine: Engine, text: str) -> None:
 )
 def test_matcher_never_raises_on_korean_fragments(engine: Engine, text: str) -> None:
     engine.ask(text)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        pytest.param("코엑스 강연 언제였어", "lecture-date", id="when"),
+        pytest.param("강연에서 뭐 얘기했어", "lecture-topic", id="what"),
+        pytest.param("강연 어디서 했어", "lecture-place", id="where"),
+        pytest.param("when was the talk at coex", "lecture-date", id="english-when"),
+    ],
+)
+def test_question_word_picks_among_facts_about_one_event(
+    engine: Engine, question: str, entry_id: str
+) -> None:
+    assert engine.ask(question).id == entry_id
+
+
+def test_entries_answer_the_question_types_their_facts_imply() -> None:
+    from bot.database import answer_types
+
+    assert answer_types("2013년에는 국방부장관상을 받았다") == ["언제 년도 when year"]
+    assert answer_types("30만~50만 달러") == ["얼마 how much"]
+    assert answer_types("20여 차례 공개했다") == ["몇 how many"]
+    assert answer_types("만 26세의 김씨") == ["몇 살 나이 how old"]
+    assert answer_types("기술로 세상을 바꾸는 것") == []
