@@ -55,9 +55,9 @@ EN_STOPWORDS: frozenset[str] = frozenset(
     im ive youre hes shes theyre thats theres
     """.split()
 )
-EN_GREETINGS: frozenset[str] = frozenset("hi hello hey thanks thank yo sup bye goodbye".split())
 
 _stemmer = snowballstemmer.stemmer("english")
+TOKEN_CACHE_SIZE = 100_000
 
 
 def clean(text: str) -> str:
@@ -141,19 +141,20 @@ class Analyzer:
             w for w in self.lexicon if len(w) > 1 or w in korean.MEANINGFUL_SYLLABLES
         } | set(korean.WH_FORMS)
         self._longest = max((len(w) for w in self._splitters), default=1)
+        # Tokens repeat endlessly (in the knowledge and in chat), and analysing one depends
+        # only on the lexicon, so each distinct token is analysed once.
+        self._token_cache: dict[str, tuple[str, ...]] = {}
 
     def terms(self, normalized: str) -> list[str]:
         out: list[str] = []
         for token in normalized.split():
-            out.extend(self._token_terms(token))
+            cached = self._token_cache.get(token)
+            if cached is None:
+                if len(self._token_cache) >= TOKEN_CACHE_SIZE:
+                    self._token_cache.clear()
+                cached = self._token_cache[token] = tuple(self._token_terms(token))
+            out.extend(cached)
         return list(dict.fromkeys(out))
-
-    def is_greeting(self, normalized: str) -> bool:
-        tokens = normalized.split()
-        return bool(tokens) and all(
-            t in korean.GREETINGS_KO or t in EN_GREETINGS or t in korean.STOPWORDS_KO
-            for t in tokens
-        )
 
     def _token_terms(self, token: str) -> list[str]:
         if _is_number(token):
