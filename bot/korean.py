@@ -118,6 +118,7 @@ _ENDINGS = """
 았니 었음 았음 었다 았다 었지 았지 었죠 았죠 었습니까 았습니까 었을까 았을까
 었던 았던 었는데 았는데 을까 을까요 을지 을래 을거야 을거 을건가 는거야 는거
 는건가 은거야 은건가 을 ㄹ 을게 을까나 서 래 래요 대 대요 댔어 냐고 라던데
+다고 다는 다는거 다며 단 하다 하다는 한다는 하다고 한다고 하다는거 밖에 이라서 라서
 던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요
 """
 ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=True))
@@ -135,6 +136,7 @@ STOPWORDS_KO: frozenset[str] = frozenset(
     분 저기 여기 요 네 응 예 아니 대해 대해서 관해 관해서 관련 이건 그건 저건
     이거 그거 저거 이게 그게 얘기 질문 답 답변 내용 싶 싶어 싶다 싶은 싶대
     싶었 싶어요 싶습니다 싶대요 때 정도 상태 쯤 경우 당시 중 동안 본인 직접
+    친구
     """.split()
 )
 
@@ -260,5 +262,13 @@ def strip_ending(word: str, known: set[str] | frozenset[str]) -> str:
             return head
     for ending in ENDINGS:
         if len(word) > len(ending) and word.endswith(ending):
-            return past_to_stem(word[: -len(ending)])
+            stem = past_to_stem(word[: -len(ending)])
+            # Endings stack ("뽑혔다고" = 뽑히 + 었 + 다 + 고): peel once more if that leaves
+            # a known word or a past-tense stem.
+            again = next((e for e in ENDINGS if len(stem) > len(e) and stem.endswith(e)), None)
+            if again is not None:
+                shorter = past_to_stem(stem[: -len(again)])
+                if shorter in known or shorter != stem[: -len(again)]:
+                    return shorter
+            return stem
     return past_to_stem(word)

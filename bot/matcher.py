@@ -29,6 +29,7 @@ ANSWER_THRESHOLD = 55.0
 COVERAGE_SHARE = 0.65
 FUZZY_CUTOFF = 0.85
 PREFIX_SIMILARITY = 0.85
+COMPOUND_SIMILARITY = 0.85
 NAME_MISMATCH_FACTOR = 0.5
 SUBJECT_WEIGHT = 0.3
 QUESTION_WORD_MISMATCH_FACTOR = 0.85
@@ -142,6 +143,10 @@ class Matcher:
         # Keyboard-aware: 연뵹 → 연봉 (neighbouring keys) passes, 인구 → 연구 does not.
         for term, similarity in self._typos.lookup(text, cutoff=FUZZY_CUTOFF):
             found[term] = max(found.get(term, 0.0), similarity)
+        if not found:
+            # An unknown compound of known words (갔다오 = 갔다 + 오) matches its parts.
+            parts = [p for p in self.analyzer.split_compound(text) if p in self.kb.vocabulary]
+            found = dict.fromkeys(parts, COMPOUND_SIMILARITY)
         if not found:
             return _Term(text, self._unknown_weight, (), False)
         weight = max(self._idf[t] * s for t, s in found.items())

@@ -86,8 +86,12 @@ def detect_lang(text: str) -> Lang:
     return "en" if latin > hangul else "ko"
 
 
+_THOUSANDS_RE = re.compile(r"(\d+)\s*천(?!\d)")
+
+
 def _surface(text: str) -> str:
     text = clean(text)
+    text = _THOUSANDS_RE.sub(lambda m: str(int(m.group(1)[:12]) * 1000), text)  # 7천명 → 7000명
     text = korean.JAMO_RUN_RE.sub(" ", text)
     text = _PUNCT_RE.sub(" ", text)
     text = _SCRIPT_SPLIT_RE.sub(" ", text)
@@ -213,8 +217,9 @@ class Analyzer:
                 piece = token[i:j]
                 if piece in self._splitters and (whole_word or piece != token):
                     steps.append((j, piece, "word", 1))
-                elif piece in korean.STOPWORDS_KO or (i > 0 and piece in korean.ENDINGS):
-                    # An ending only ever follows something: 고등학교 is not 고 + 등 + 학교.
+                elif i > 0 and (piece in korean.STOPWORDS_KO or piece in korean.ENDINGS):
+                    # Function words follow something: 고등학교 is not 고 + 등 + 학교,
+                    # 수퍼컴 is not 수 + 퍼컴.
                     steps.append((j, piece, "function", 1))
             for j, piece, kind, step_cost in steps:
                 previous = best[j]
@@ -223,9 +228,12 @@ class Analyzer:
         final = best[n]
         if final is None:
             return None
-        known = sum(len(piece) for piece, kind in final[1] if kind != "unknown")
-        # Half-known is not enough: 군데 must stay whole (a typo of 군대), not become 군 + 데.
-        if not any(kind == "word" for _, kind in final[1]) or known * 2 <= n:
+        chunks = "".join(piece if kind == "unknown" else " " for piece, kind in final[1]).split()
+        # Trust a split only if most of the token is accounted for. Unknown pieces of two or
+        # more syllables count (수퍼컴 + 대회: 수퍼컴 is found by prefix later); lone unknown
+        # syllables do not, so 군데 stays whole (a typo of 군대) instead of 군 + 데.
+        explained = n - sum(len(c) for c in chunks if len(c) == 1)
+        if not any(kind == "word" for _, kind in final[1]) or explained * 2 <= n:
             return None
         terms: list[str] = []
         chunk = ""
