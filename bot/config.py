@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     callback_secret: SecretStr | None = None
     user_rate_limit: int = Field(default=8, ge=1)
     user_rate_window_seconds: float = Field(default=10.0, gt=0)
+    # How often (at most) the bot checks whether the knowledge database was rebuilt; 0: always.
+    knowledge_reload_seconds: float = Field(default=5.0, ge=0)
     log_level: str = "INFO"
 
     @field_validator("telegram_bot_token", "webhook_secret_token", mode="before")

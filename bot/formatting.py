@@ -8,10 +8,12 @@ Every piece of text that comes from a user or from the knowledge files goes thro
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from html import escape
 
 from bot.models import Answer, ArticleInfo, Lang, Suggestion
+from bot.state import Stats
 
 MAX_MESSAGE_CHARS = 4096
 # Telegram's limit for the description line of an inline result is not documented; clients
@@ -25,6 +27,10 @@ _SPACE_RE = re.compile(r"\s+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?。])\s+")
 _TAG_RE = re.compile(r"<[^>]*>")
 _ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#x?[0-9a-fA-F]+);")
+# Kept although it is a format character: it glues emoji such as 👨‍👩‍👧 together.
+_ZERO_WIDTH_JOINER = "\u200d"
+# Control (Cc), format (Cf: zero-width, bidi overrides and isolates, BOM) and lone surrogates.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 
 class MessageTooLongError(ValueError):
@@ -39,6 +45,19 @@ def utf16_len(text: str) -> int:
 def visible_length(html_text: str) -> int:
     """Length of `html_text` after entity parsing, i.e. without tags and with entities decoded."""
     return utf16_len(_ENTITY_RE.sub("x", _TAG_RE.sub("", html_text)))
+
+
+def printable(text: str) -> str:
+    """`text` for echoing: whitespace kept, other control/format/surrogate chars dropped."""
+    # An echoed right-to-left override would reverse the rest of the bot's sentence, and NUL
+    # or a lone surrogate can make Telegram refuse the whole message.
+    return "".join(
+        char
+        for char in text
+        if char.isspace()
+        or char == _ZERO_WIDTH_JOINER
+        or unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+    )
 
 
 def one_line(text: str) -> str:
@@ -123,7 +142,7 @@ def fact_html(answer: Answer) -> str:
 
 def decline_html(answer: Answer) -> str:
     """Says the article does not cover the question; no blockquote, so it never looks sourced."""
-    echo = escape(truncate(one_line(answer.question), MAX_ECHO_CHARS))
+    echo = escape(truncate(one_line(printable(answer.question)), MAX_ECHO_CHARS))
     if answer.lang == "en":
         text = f"The article doesn't cover “{echo}”." if echo else "The article doesn't cover that."
         if answer.suggestions:
@@ -251,6 +270,25 @@ def slow_down(lang: Lang) -> str:
     if lang == "en":
         return "You're sending questions very fast. Please wait a few seconds."
     return "질문이 너무 빨라요. 잠시 후에 다시 물어봐 주세요."
+
+
+def stats_html(stats: Stats, lang: Lang) -> str:
+    """The admin-only /stats text: questions, answered, declined and feedback votes."""
+    if lang == "en":
+        return (
+            "<b>Statistics</b>\n"
+            f"Questions: {stats.questions}\n"
+            f"Answered: {stats.answered}\n"
+            f"Declined: {stats.declined}\n"
+            f"Feedback: 👍 {stats.votes_up} · 👎 {stats.votes_down}"
+        )
+    return (
+        "<b>통계</b>\n"
+        f"질문: {stats.questions}\n"
+        f"답변: {stats.answered}\n"
+        f"답할 수 없음: {stats.declined}\n"
+        f"의견: 👍 {stats.votes_up} · 👎 {stats.votes_down}"
+    )
 
 
 def vote_thanks(lang: Lang) -> str:

@@ -32,7 +32,6 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -40,17 +39,20 @@ from telegram.ext import (
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot import formatting, keyboards
+from bot import database, formatting, keyboards
 from bot.callbacks import CallbackSigner, InvalidCallbackError, Kind, derive_secret
 from bot.config import Settings
 from bot.database import DatabaseError
+from bot.delivery import ResilientRateLimiter
 from bot.engine import Engine, UnknownEntryError
 from bot.knowledge import KnowledgeError
 from bot.models import Answer, Lang
 from bot.ratelimit import UserRateLimiter, Verdict
+from bot.reload import Change, ReplacementWatch
 from bot.state import StateStore, StateStoreError, Vote
 
 log = logging.getLogger(__name__)
@@ -214,6 +216,12 @@ def command_argument(message: Message) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
+def is_admin_request(message: Message, admin_ids: frozenset[int]) -> bool:
+    """True for a message from a user in ADMIN_IDS, in a private chat (groups would see it)."""
+    sender = message.from_user
+    return sender is not None and sender.id in admin_ids and message.chat.type == ChatType.PRIVATE
+
+
 def _describe(update: object) -> str:
     """A log-friendly summary of an update: its id, kind and chat type, no user text."""
     if not isinstance(update, Update):
@@ -259,6 +267,9 @@ class ArticleBot:
         self.signer = signer
         self._engine = engine
         self._state: StateStore | None = None
+        # Set when the bot opened the knowledge database itself, so it can notice a rebuild.
+        self._watch: ReplacementWatch | None = None
+        self._reloading = False
         self.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window_seconds)
         self.inline_limiter = UserRateLimiter(
             settings.user_rate_limit * INLINE_RATE_FACTOR, settings.user_rate_window_seconds
@@ -281,9 +292,11 @@ class ArticleBot:
     async def post_init(self, application: BotApplication) -> None:
         """Open the engine and state database, register commands, say we are ready."""
         if self._engine is None:
-            self._engine = await Engine.open(
-                self.settings.database_path, self.settings.knowledge_dir
-            )
+            path = self.settings.database_path
+            await database.ensure_built(path, self.settings.knowledge_dir)
+            self._watch = ReplacementWatch(path, self.settings.knowledge_reload_seconds)
+            self._watch.mark()  # before loading, so a rebuild during the load is noticed
+            self._engine = await Engine.open(path)
         self._state = await StateStore.open(
             self.settings.state_database_path,
             salt=self.settings.feedback_salt.get_secret_value(),
@@ -306,6 +319,40 @@ class ArticleBot:
         if self._state is not None:
             await self._state.close()
             self._state = None
+
+    async def refresh_knowledge(self, update: object, context: Context) -> None:
+        """Before each update: reload the engine if the knowledge database was rebuilt."""
+        watch = self._watch
+        if watch is None or self._reloading:
+            return
+        change = watch.check()
+        if change is Change.MISSING:
+            log.warning(
+                "knowledge database %s is gone; still answering from memory. "
+                "Run 'python -m bot build' to recreate it",
+                watch.path,
+            )
+        elif change is Change.REPLACED:
+            await self._reload(watch)
+
+    async def _reload(self, watch: ReplacementWatch) -> None:
+        """Swap in an engine loaded from the new file; keep the old one if it is unreadable."""
+        self._reloading = True
+        try:
+            watch.mark()
+            engine = await Engine.open(watch.path)
+        except Exception as exc:  # whatever is wrong with the new file, keep serving
+            log.error(
+                "knowledge database %s was replaced but cannot be loaded, so the previous "
+                "version stays in use: %s",
+                watch.path,
+                exc,
+            )
+        else:
+            self._engine = engine
+            log.info("reloaded %s: %d entries", watch.path, len(engine.entries))
+        finally:
+            self._reloading = False
 
     # --------------------------------------------------------------------- commands
 
@@ -355,6 +402,15 @@ class ArticleBot:
         html, rows = self._topics_page(lang, 0)
         await self._reply(message, html, rows)
 
+    async def stats(self, update: Update, context: Context) -> None:
+        """/stats: totals for ADMIN_IDS in private chat; anyone else gets no reply at all."""
+        message = update.effective_message
+        if message is None or not is_admin_request(message, self.settings.admin_ids):
+            log.info("ignored /stats from someone not in ADMIN_IDS")
+            return
+        totals = await self.state.stats()
+        await self._reply(message, formatting.stats_html(totals, user_lang(message.from_user)))
+
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A command the bot does not have, in private chat."""
         message = update.effective_message
@@ -402,6 +458,7 @@ class ArticleBot:
         query = update.callback_query
         if query is None:
             return
+        engine = self.engine  # one version of the knowledge for the whole tap
         try:
             action = self.signer.parse(query.data)
         except InvalidCallbackError as exc:
@@ -429,7 +486,7 @@ class ArticleBot:
                     raise
             return
         try:
-            entry = self.engine.entry(action.value)
+            entry = engine.entry(action.value)
         except UnknownEntryError:
             await query.answer(formatting.stale_button(action.lang), show_alert=True)
             return
@@ -439,10 +496,10 @@ class ArticleBot:
                 await query.answer(formatting.stale_button(action.lang), show_alert=True)
                 return
             await query.answer()
-            answer = self.engine.answer_entry(entry.id, lang=action.lang)
+            answer = engine.answer_entry(entry.id, lang=action.lang)
             await context.bot.send_message(
                 where.chat.id,
-                formatting.answer_html(answer, self.engine.article),
+                formatting.answer_html(answer, engine.article),
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
                 reply_markup=markup(self._answer_rows(answer)),
@@ -569,7 +626,7 @@ class ArticleBot:
             floor = engine.threshold * INLINE_RELATED_SHARE
             ids += [
                 m.entry.id
-                for m in engine.matcher.find(text, limit=MAX_INLINE_RESULTS + 1)
+                for m in engine.find(text, limit=MAX_INLINE_RESULTS + 1)
                 if m.score >= floor
             ]
         else:
@@ -628,7 +685,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
     builder = (
         ApplicationBuilder()
         .token(token)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Telegram's flood limits (30/s, 20/min per group), 429s waited out, 5xx retried.
+        .rate_limiter(ResilientRateLimiter())
         # Handlers share no per-chat state (the limiter and the store are safe to interleave).
         .concurrent_updates(True)
         .post_init(handlers.post_init)
@@ -644,6 +702,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
     message = filters.UpdateType.MESSAGE  # not edits, not channel posts
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+    # Runs before the handlers of every update; cheap unless the knowledge file was replaced.
+    application.add_handler(TypeHandler(Update, handlers.refresh_knowledge), group=-1)
     commands = [
         ("start", handlers.start),
         ("help", handlers.help),
@@ -651,6 +711,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
         ("fact", handlers.fact),
         ("about", handlers.about),
         ("topics", handlers.topics),
+        ("stats", handlers.stats),  # admin-only, so never in the public command menu
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=message))
@@ -733,4 +794,12 @@ def run_bot(
     except (KnowledgeError, DatabaseError, StateStoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except TelegramError as exc:  # e.g. the Bot API cannot be reached at start-up
+        message = TokenRedactingFilter(_require_token(settings)).redact(str(exc))
+        print(
+            f"error: cannot talk to the Telegram Bot API ({message}); check the network "
+            "connection and TELEGRAM_BASE_URL",
+            file=sys.stderr,
+        )
+        return 1
     return 0

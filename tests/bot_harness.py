@@ -40,9 +40,9 @@ def signer() -> CallbackSigner:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    api: BotApiStandIn, settings: Settings, engine: Engine | None = None
+    api: BotApiStandIn, settings: Settings, engine: Engine | None = None, *, poll_timeout: int = 5
 ) -> AsyncIterator[BotApplication]:
-    """The bot, long polling the stand-in until the block exits."""
+    """The bot, long polling the stand-in (`poll_timeout` s per poll) until the block exits."""
     application = build_application(settings, engine)
     await application.initialize()
     assert application.post_init is not None
@@ -50,7 +50,9 @@ async def running_bot(
     try:
         await application.start()
         assert application.updater is not None
-        await application.updater.start_polling(timeout=5, allowed_updates=ALLOWED_UPDATES)
+        await application.updater.start_polling(
+            timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
         await api.wait_for("getUpdates", finished=False)
         yield application
     finally:

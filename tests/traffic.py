@@ -1,0 +1,88 @@
+"""Helpers for the reliability tests: people, questions pushed through the stand-in, checks.
+
+Everything goes through the real Application and the Bot API stand-in (tests/bot_harness.py);
+these helpers only push updates and look at what the stand-in received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from tests import updates as u
+from tests.bot_harness import quoted_text
+from tests.botapi_standin import ApiCall, BotApiStandIn
+
+SALARY_QUESTION = "김태훈 연봉이 얼마야?"
+SALARY_QUOTE = "그가 받을 연봉은 30만~50만 달러"
+AGE_QUESTION = "김태훈씨 몇 살이야?"
+AGE_MARK = "26"
+SLOW_DOWN_KO = "잠시 후에"
+
+Predicate = Callable[[ApiCall], bool]
+
+
+def person(number: int, name: str = "민준", language_code: str = "ko") -> u.JSON:
+    """A distinct Telegram user (ids far from the other test files' users)."""
+    return u.user(880_000 + number, name, language_code=language_code)
+
+
+def to_chat(chat_id: int) -> Predicate:
+    """sendMessage calls to `chat_id`."""
+    return lambda call: call.params["chat_id"] == chat_id
+
+
+def replying_to(message_id: int) -> Predicate:
+    """sendMessage calls threaded to `message_id` (groups)."""
+    return lambda call: call.params["reply_parameters"]["message_id"] == message_id
+
+
+def sends_to(api: BotApiStandIn, chat_id: int) -> list[ApiCall]:
+    """Every sendMessage call to `chat_id` so far, failed ones included."""
+    return [c for c in api.calls_to("sendMessage") if c.params.get("chat_id") == chat_id]
+
+
+async def ask(
+    api: BotApiStandIn,
+    text: str,
+    user: u.JSON,
+    *,
+    chat: u.JSON | None = None,
+    timeout: float = 5.0,
+) -> ApiCall:
+    """Push `text` from `user` and return the bot's next successful sendMessage to that chat."""
+    update = u.message_update(text, from_user=user, chat=chat)
+    chat_id = update["message"]["chat"]["id"]
+    before = len([c for c in sends_to(api, chat_id) if c.ok])
+    api.push_update(update)
+    calls = await api.wait_for(
+        "sendMessage", lambda c: c.ok and to_chat(chat_id)(c), count=before + 1, timeout=timeout
+    )
+    return calls[-1]
+
+
+async def next_person_is_answered(api: BotApiStandIn, number: int = 999) -> ApiCall:
+    """The liveness check after something hostile: a new person asks and gets the answer."""
+    reply = await ask(api, SALARY_QUESTION, person(number))
+    assert SALARY_QUOTE in quoted_text(reply), reply.short()
+    return reply
+
+
+def assert_every_call_accepted(api: BotApiStandIn, methods: Iterable[str] = ()) -> None:
+    """Every reply-like call the bot made was accepted by the stand-in (valid HTML, ≤ 4096)."""
+    kinds = set(methods) or {
+        "sendMessage",
+        "editMessageText",
+        "answerCallbackQuery",
+        "answerInlineQuery",
+    }
+    rejected = [c.short() for c in api.calls if c.method in kinds and not c.ok and not c.faulted]
+    assert rejected == [], rejected
+
+
+def assert_every_callback_answered(api: BotApiStandIn, query_ids: Iterable[str]) -> None:
+    """Each callback query id got (at least) one successful answerCallbackQuery."""
+    answered = {
+        str(c.params.get("callback_query_id")) for c in api.calls_to("answerCallbackQuery") if c.ok
+    }
+    missing = [qid for qid in query_ids if qid not in answered]
+    assert missing == [], f"unanswered callback queries: {missing}"
