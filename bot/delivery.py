@@ -1,4 +1,4 @@
-"""How replies reach Telegram: its flood limits, and retries after transient server errors.
+"""The wire to Telegram: flood limits and retries for replies, and updates that cannot be read.
 
 python-telegram-bot's `AIORateLimiter` keeps the bot within Telegram's limits (about 30
 messages a second overall, 20 a minute per group) and waits out `429 Too Many Requests`.
@@ -6,6 +6,11 @@ messages a second overall, 20 a minute per group) and waits out `429 Too Many Re
 reached Telegram: a 5xx from its servers or proxies, or a dropped connection. A timeout is
 never retried, because the request may have been carried out (a retry could send a reply
 twice). getUpdates never passes through here: the Updater's own loop recovers polling.
+
+`TolerantBot` guards polling against a poison update: python-telegram-bot parses a whole
+batch at once, and one update it cannot read (say, a field a newer or older Bot API server
+sends differently) makes it fetch the same batch again, forever, answering nobody. Such an
+update is logged and replaced by an empty one, so polling moves past it.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from telegram import Update
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import AIORateLimiter
+from telegram.ext import AIORateLimiter, ExtBot
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +97,29 @@ class ResilientRateLimiter(AIORateLimiter):
                     delay,
                 )
                 await asyncio.sleep(delay)
+
+
+def readable_update(raw: object, bot: ExtBot[Any]) -> dict[str, Any] | None:
+    """`raw` if python-telegram-bot can parse it, else a bare update with its id (or None)."""
+    try:
+        Update.de_json(raw, bot)  # type: ignore[arg-type]
+    except Exception as exc:  # whatever fails in parsing must not stop polling
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        log.error(
+            "skipped update %s, which python-telegram-bot cannot read (%s: %s)",
+            update_id,
+            type(exc).__name__,
+            str(exc)[:200],
+        )
+        return {"update_id": update_id} if isinstance(update_id, int) else None
+    return raw if isinstance(raw, dict) else None
+
+
+class TolerantBot(ExtBot[int]):
+    """An ExtBot whose getUpdates skips updates it cannot parse instead of stalling on them."""
+
+    async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, data, **kwargs)
+        if endpoint != "getUpdates" or not isinstance(result, list):
+            return result
+        return [u for u in (readable_update(raw, self) for raw in result) if u is not None]

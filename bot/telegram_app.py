@@ -42,12 +42,13 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import database, formatting, keyboards
 from bot.callbacks import CallbackSigner, InvalidCallbackError, Kind, derive_secret
 from bot.config import Settings
 from bot.database import DatabaseError
-from bot.delivery import ResilientRateLimiter
+from bot.delivery import ResilientRateLimiter, TolerantBot
 from bot.engine import Engine, UnknownEntryError
 from bot.knowledge import KnowledgeError
 from bot.models import Answer, Lang
@@ -71,6 +72,9 @@ INLINE_RATE_FACTOR = 4
 # Extra inline results must still be plausibly related to the query.
 INLINE_RELATED_SHARE = 0.6
 WELCOME_EXAMPLES = 4
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
+REPLY_CONNECTIONS = 256  # python-telegram-bot's default pool for everything but polling
 DEFAULT_FEEDBACK_SALT = "change-me"
 _WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _REDACTED = "[REDACTED]"
@@ -211,9 +215,10 @@ def addressed_question(message: Message, bot_username: str, bot_id: int) -> str 
 
 
 def command_argument(message: Message) -> str:
-    """What follows the leading /command (or /command@bot) in a message."""
+    """What follows the leading /command (or /command@bot); "" if nothing printable does."""
     parts = (message.text or "").split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
+    argument = parts[1].strip() if len(parts) > 1 else ""
+    return argument if formatting.printable(argument).strip() else ""
 
 
 def is_admin_request(message: Message, admin_ids: frozenset[int]) -> bool:
@@ -682,22 +687,25 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
         else derive_secret(token)
     )
     handlers = ArticleBot(settings, CallbackSigner(secret), engine)
-    builder = (
-        ApplicationBuilder()
-        .token(token)
+    bot = TolerantBot(
+        token,
+        base_url=settings.telegram_base_url or TELEGRAM_API_URL,
+        base_file_url=_base_file_url(settings) or TELEGRAM_FILE_URL,
+        # What ApplicationBuilder would make: a pool for replies, one connection for polling.
+        request=HTTPXRequest(connection_pool_size=REPLY_CONNECTIONS),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
         # Telegram's flood limits (30/s, 20/min per group), 429s waited out, 5xx retried.
-        .rate_limiter(ResilientRateLimiter())
+        rate_limiter=ResilientRateLimiter(),
+    )
+    application: BotApplication = (
+        ApplicationBuilder()
+        .bot(bot)
         # Handlers share no per-chat state (the limiter and the store are safe to interleave).
         .concurrent_updates(True)
         .post_init(handlers.post_init)
         .post_shutdown(handlers.post_shutdown)
+        .build()
     )
-    if settings.telegram_base_url:
-        builder = builder.base_url(settings.telegram_base_url)
-    file_url = _base_file_url(settings)
-    if file_url:
-        builder = builder.base_file_url(file_url)
-    application: BotApplication = builder.build()
 
     message = filters.UpdateType.MESSAGE  # not edits, not channel posts
     private = filters.ChatType.PRIVATE
