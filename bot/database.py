@@ -28,6 +28,7 @@ Schema (the one place it is written down):
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -36,6 +37,7 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,19 +142,21 @@ def _analyse(kb: knowledge_files.Knowledge) -> _Analysis:
     # analysis itself: start from the curated keywords and iterate until the vocabulary is
     # stable, so stored questions and incoming queries are analysed with the same lexicon.
     lexicon = set(names).union(*keywords.values())
+    # Normalising does not depend on the lexicon, so each text is normalised once.
+    normalize = functools.lru_cache(maxsize=None)(normalizer.normalize)
     for _ in range(MAX_ANALYSIS_PASSES):
-        analyser = Analyzer(lexicon)
-        question_rows, vocabulary = _index_entries(kb.entries, normalizer, analyser, keywords)
-        grown = lexicon | {term for term, _ in vocabulary}
-        if grown == lexicon:
+        used = lexicon
+        analyser = Analyzer(used)
+        question_rows, vocabulary = _index_entries(kb.entries, normalize, analyser, keywords)
+        lexicon = used | {term for term, _ in vocabulary}
+        if lexicon == used:
             break
-        lexicon = grown
-    return _Analysis(question_rows, vocabulary, names, lexicon)
+    return _Analysis(question_rows, vocabulary, names, used)
 
 
 def _index_entries(
     entries: tuple[Entry, ...],
-    normalizer: Normalizer,
+    normalize: Callable[[str], str],
     analyser: Analyzer,
     keywords: dict[str, list[str]],
 ) -> tuple[list[tuple[str, int, str, str, str]], dict[tuple[str, str], float]]:
@@ -174,17 +178,17 @@ def _index_entries(
         mentions: Counter[str] = Counter()
         mentions.update({term: KEYWORD_MENTIONS for term in keywords[entry.id]})
         for position, text in enumerate(entry.questions):
-            terms = analyser.terms(normalizer.normalize(text))
+            terms = analyser.terms(normalize(text))
             question_rows.append((entry.id, position, text, detect_lang(text), " ".join(terms)))
             mentions.update(set(terms))
         for text in (entry.topic, entry.topic_en):
-            mentions.update(set(analyser.terms(normalizer.normalize(text))))
+            mentions.update(set(analyser.terms(normalize(text))))
         for term, count in mentions.items():
             add(entry.id, [term], min(CURATED, CURATED_ONCE + CURATED_STEP * (count - 1)))
         for text in (entry.quote, entry.answer_ko, entry.answer_en):
-            add(entry.id, analyser.terms(normalizer.normalize(text)), DERIVED)
+            add(entry.id, analyser.terms(normalize(text)), DERIVED)
         for words in answer_types(f"{entry.quote} {entry.answer_ko}"):
-            add(entry.id, analyser.terms(normalizer.normalize(words)), ANSWER_TYPE)
+            add(entry.id, analyser.terms(normalize(words)), ANSWER_TYPE)
     return question_rows, vocabulary
 
 

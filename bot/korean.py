@@ -122,6 +122,8 @@ _ENDINGS = """
 던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요
 """
 ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=True))
+_ENDING_SET = frozenset(ENDINGS)
+_LONGEST_ENDING = len(ENDINGS[0])
 
 # Words that carry no topic: fillers, politeness, generic verbs of asking, and the vocatives
 # people use in group chats. Wh-words are *not* here: 언제/어디/누구/얼마 tell facts apart.
@@ -251,24 +253,31 @@ def adnominal_to_stem(word: str) -> str:
     return word[:-1] + chr(ord(word[-1]) - tail)
 
 
+def longest_ending(word: str) -> str | None:
+    """The longest particle or ending that `word` ends with, leaving at least one syllable."""
+    for length in range(min(_LONGEST_ENDING, len(word) - 1), 0, -1):
+        if word[-length:] in _ENDING_SET:
+            return word[-length:]
+    return None
+
+
 def strip_ending(word: str, known: set[str] | frozenset[str]) -> str:
     """Remove a particle or verb ending, preferring a remainder that is a known word."""
     if word in known or not HANGUL_RE.search(word[-1:]):
         return word
     # First choice: the longest known prefix followed by a recognised ending.
     for cut in range(len(word) - 1, 0, -1):
-        head, tail = word[:cut], word[cut:]
-        if head in known and tail in ENDINGS:
-            return head
-    for ending in ENDINGS:
-        if len(word) > len(ending) and word.endswith(ending):
-            stem = past_to_stem(word[: -len(ending)])
-            # Endings stack ("뽑혔다고" = 뽑히 + 었 + 다 + 고): peel once more if that leaves
-            # a known word or a past-tense stem.
-            again = next((e for e in ENDINGS if len(stem) > len(e) and stem.endswith(e)), None)
-            if again is not None:
-                shorter = past_to_stem(stem[: -len(again)])
-                if shorter in known or shorter != stem[: -len(again)]:
-                    return shorter
-            return stem
-    return past_to_stem(word)
+        if word[cut:] in _ENDING_SET and word[:cut] in known:
+            return word[:cut]
+    ending = longest_ending(word)
+    if ending is None:
+        return past_to_stem(word)
+    stem = past_to_stem(word[: -len(ending)])
+    # Endings stack ("뽑혔다고" = 뽑히 + 었 + 다 + 고): peel once more if that leaves a known
+    # word or a past-tense stem.
+    again = longest_ending(stem)
+    if again is not None:
+        shorter = past_to_stem(stem[: -len(again)])
+        if shorter in known or shorter != stem[: -len(again)]:
+            return shorter
+    return stem

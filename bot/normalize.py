@@ -63,9 +63,10 @@ TOKEN_CACHE_SIZE = 100_000
 def clean(text: str) -> str:
     """Unicode-fold, drop invisible characters, lowercase and fold whitespace."""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(
-        ch if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES else " " for ch in text
-    )
+    if not text.isprintable():  # Fast path: printable text has no invisible characters.
+        text = "".join(
+            ch if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES else " " for ch in text
+        )
     text = unicodedata.normalize("NFKC", text.casefold())
     return _SPACE_RE.sub(" ", text).strip()
 
@@ -116,8 +117,9 @@ class Normalizer:
             for slang in (korean.SLANG.get(w, w) for w in _surface(text).split())
         )
         if self._alias_re is not None:
-            text = self._alias_re.sub(lambda m: f" {self.aliases[m.group(0)]} ", text)
-            text = _surface(text)
+            folded = self._alias_re.sub(lambda m: f" {self.aliases[m.group(0)]} ", text)
+            if folded != text:
+                text = _surface(folded)
         return text
 
 
@@ -148,6 +150,7 @@ class Analyzer:
         # Tokens repeat endlessly (in the knowledge and in chat), and analysing one depends
         # only on the lexicon, so each distinct token is analysed once.
         self._token_cache: dict[str, tuple[str, ...]] = {}
+        self._compound_cache: dict[str, tuple[str, ...]] = {}
 
     def terms(self, normalized: str) -> list[str]:
         out: list[str] = []
@@ -195,10 +198,14 @@ class Analyzer:
         """Known words inside a known compound (군복무 → 군, 복무), or [] when there are none."""
         if not korean.HANGUL_RE.match(word):
             return []  # English words are never compounds of other words: stage ≠ st + age.
-        pieces = self._segment(word, whole_word=False)
-        return (
-            pieces if pieces and len(pieces) > 1 and all(p in self.lexicon for p in pieces) else []
-        )
+        cached = self._compound_cache.get(word)
+        if cached is None:
+            pieces = self._segment(word, whole_word=False) or []
+            known = len(pieces) > 1 and all(p in self.lexicon for p in pieces)
+            if len(self._compound_cache) >= TOKEN_CACHE_SIZE:
+                self._compound_cache.clear()
+            cached = self._compound_cache[word] = tuple(pieces) if known else ()
+        return list(cached)
 
     def _segment(self, token: str, *, whole_word: bool = True) -> list[str] | None:
         """Split unspaced Korean into known words; None when too little of it is known."""
