@@ -13,6 +13,7 @@ Scores run from 0 to 100; `ANSWER_THRESHOLD` is where an answer becomes trustwor
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -73,9 +74,11 @@ class Matcher:
         self._sorted_terms = sorted(kb.vocabulary)
         self._typos = TypoIndex(self._sorted_terms)
         self._resolved: dict[str, _Term] = {}
-        self._questions: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+        # Per entry: each curated question, its terms, and their total idf weight.
+        self._questions: dict[str, list[tuple[str, frozenset[str], float]]] = defaultdict(list)
         for q in kb.questions:
-            self._questions[q.entry_id].append((q.text, frozenset(q.terms)))
+            weight = sum(self._idf.get(t, 0.0) for t in set(q.terms))
+            self._questions[q.entry_id].append((q.text, frozenset(q.terms), weight))
 
     def terms(self, text: str) -> list[str]:
         """The analysed terms of `text`, as the matcher sees them."""
@@ -98,7 +101,7 @@ class Matcher:
                         best[entry_id] = value
             for entry_id, value in best.items():
                 coverage[entry_id] += term.weight * value
-        candidates = sorted(coverage, key=coverage.__getitem__, reverse=True)[:RERANK_CANDIDATES]
+        candidates = heapq.nlargest(RERANK_CANDIDATES, coverage, key=coverage.__getitem__)
         matches = []
         for entry_id in candidates:
             cov = coverage[entry_id] / total
@@ -161,8 +164,8 @@ class Matcher:
     ) -> tuple[float, str]:
         """Weighted F1 between the query's terms and the closest curated question's terms."""
         best, best_text = 0.0, ""
-        for text, question_terms in self._questions.get(entry_id, ()):
-            if not question_terms:
+        for text, question_terms, question_weight in self._questions.get(entry_id, ()):
+            if not question_weight:
                 continue
             covered_query = 0.0
             hit: set[str] = set()
@@ -174,12 +177,7 @@ class Matcher:
                         hit.add(vocab_term)
                 covered_query += term.weight * similarity
             recall = covered_query / total
-            question_weight = sum(self._idf.get(t, 0.0) for t in question_terms)
-            precision = (
-                sum(self._idf.get(t, 0.0) for t in hit) / question_weight
-                if question_weight
-                else 0.0
-            )
+            precision = sum(self._idf.get(t, 0.0) for t in hit) / question_weight
             if recall + precision > 0:
                 f1 = 2 * recall * precision / (recall + precision)
                 if f1 > best:
