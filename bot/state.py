@@ -6,8 +6,10 @@ No names or raw Telegram ids are stored: users appear only as a salted hash.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -60,6 +62,9 @@ class StateStore:
     def __init__(self, connection: aiosqlite.Connection, salt: str) -> None:
         self._db = connection
         self._salt = salt.encode()
+        # Handlers run concurrently; one writer at a time keeps each transaction whole.
+        self._write_lock = asyncio.Lock()
+        self._pending_counts: Counter[str] = Counter()
 
     @classmethod
     async def open(cls, path: Path, *, salt: str) -> StateStore:
@@ -99,29 +104,41 @@ class StateStore:
 
     async def record_vote(self, entry_id: str, user_id: int, chat_type: str, vote: Vote) -> None:
         """Store a vote; a user's second vote on the same entry replaces the first."""
-        await self._db.execute(
-            """
-            INSERT INTO feedback (entry_id, user_hash, chat_type, vote, created_at)
-            VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (entry_id, user_hash) DO UPDATE SET
-                vote = excluded.vote, chat_type = excluded.chat_type,
-                created_at = excluded.created_at
-            """,
-            (entry_id, self.user_hash(user_id), chat_type, int(vote), _now()),
-        )
-        await self._db.commit()
+        async with self._write_lock:
+            await self._db.execute(
+                """
+                INSERT INTO feedback (entry_id, user_hash, chat_type, vote, created_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (entry_id, user_hash) DO UPDATE SET
+                    vote = excluded.vote, chat_type = excluded.chat_type,
+                    created_at = excluded.created_at
+                """,
+                (entry_id, self.user_hash(user_id), chat_type, int(vote), _now()),
+            )
+            await self._db.commit()
 
     async def count_question(self, *, answered: bool) -> None:
         """Count one question and whether it was answered or declined."""
-        outcome = "answered" if answered else "declined"
-        await self._db.executemany(
-            """
-            INSERT INTO counters (name, value) VALUES (?, 1)
-            ON CONFLICT (name) DO UPDATE SET value = value + 1
-            """,
-            [("questions",), (outcome,)],
-        )
-        await self._db.commit()
+        self._pending_counts["questions"] += 1
+        self._pending_counts["answered" if answered else "declined"] += 1
+        async with self._write_lock:
+            # Group commit: whoever holds the lock writes every count queued while it waited,
+            # so a burst of questions costs a few transactions, not one each.
+            if not self._pending_counts:
+                return
+            batch, self._pending_counts = self._pending_counts, Counter()
+            try:
+                await self._db.executemany(
+                    """
+                    INSERT INTO counters (name, value) VALUES (?, ?)
+                    ON CONFLICT (name) DO UPDATE SET value = value + excluded.value
+                    """,
+                    list(batch.items()),
+                )
+                await self._db.commit()
+            except BaseException:
+                self._pending_counts.update(batch)  # kept for the next writer
+                raise
 
     async def stats(self) -> Stats:
         """Current totals."""

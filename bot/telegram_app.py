@@ -581,8 +581,10 @@ class ArticleBot:
 
     async def _answer_question(self, message: Message, question: str, *, short: bool) -> None:
         answer = self.engine.ask(question)
-        await self._count(answer)
-        await self._send_answer(message, answer, short=short)
+        try:
+            await self._send_answer(message, answer, short=short)
+        finally:
+            await self._count(answer)  # after the reply, so counting never delays it
 
     async def _send_answer(self, message: Message, answer: Answer, *, short: bool) -> None:
         html = (

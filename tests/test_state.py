@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -102,5 +103,26 @@ async def test_votes_must_be_up_or_down(tmp_path: Path) -> None:
     try:
         with pytest.raises(sqlite3.IntegrityError):
             await store.record_vote("salary", 1, "private", 0)  # type: ignore[arg-type]
+    finally:
+        await store.close()
+
+
+async def test_concurrent_questions_votes_and_reads_lose_nothing(tmp_path: Path) -> None:
+    """Handlers run concurrently on one connection: no count or vote may be lost."""
+    store = await StateStore.open(tmp_path / "s.sqlite3", salt="s")
+
+    async def question(i: int) -> None:
+        await asyncio.sleep((i % 7) / 1000)  # interleave with the votes and reads
+        await store.count_question(answered=i % 3 != 0)
+
+    try:
+        await asyncio.gather(
+            *(question(i) for i in range(900)),
+            *(store.record_vote("salary", i, "private", Vote.UP) for i in range(90)),
+            *(store.stats() for _ in range(90)),
+        )
+        assert await store.stats() == Stats(
+            questions=900, answered=600, declined=300, votes_up=90, votes_down=0
+        )
     finally:
         await store.close()
