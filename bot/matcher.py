@@ -8,6 +8,11 @@ curated questions. Naming a person or organisation the entry never mentions halv
 score, so "머스크 나이" is not answered with the interviewee's age.
 
 Scores run from 0 to 100; `ANSWER_THRESHOLD` is where an answer becomes trustworthy.
+
+Speed: coverage is summed over posting arrays with numpy (one vector operation per query
+term instead of one dictionary update per entry), and re-ranking stops as soon as no
+remaining candidate can reach the top `limit`, so a question costs little more at 100,000
+entries than at 57 (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from bot import korean
 from bot.database import KnowledgeBase
@@ -40,6 +48,10 @@ QUESTION_WORDS = frozenset(
 """What a question asks for; an entry none of whose words answer that kind is a weaker match."""
 RERANK_CANDIDATES = 30
 RESOLVE_CACHE_SIZE = 50_000
+EAGER_POSTINGS = 256
+"""Posting lists at least this long become arrays at load time; shorter ones on first use."""
+
+_Postings = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +80,37 @@ class Matcher:
         self.normalizer = Normalizer(kb.aliases)
         self.analyzer = Analyzer(kb.lexicon)
         self.entries = {e.id: e for e in kb.entries}
+        self._entry_ids = [e.id for e in kb.entries]
+        self._entry_index = {entry_id: i for i, entry_id in enumerate(self._entry_ids)}
+        # Equal coverage is decided by entry id, as equal scores are in `find`.
+        self._id_rank = np.empty(len(self._entry_ids), dtype=np.intp)
+        self._id_rank[np.argsort(np.array(self._entry_ids, dtype=object))] = np.arange(
+            len(self._entry_ids)
+        )
         count = max(len(self.entries), 1)
         self._idf = {t: math.log(1 + count / len(p)) for t, p in kb.vocabulary.items()}
         self._unknown_weight = math.log(1 + count)
         self._sorted_terms = sorted(kb.vocabulary)
         self._typos = TypoIndex(self._sorted_terms)
         self._resolved: dict[str, _Term] = {}
-        # Per entry: each curated question, its terms, and their total idf weight.
-        self._questions: dict[str, list[tuple[str, frozenset[str], float]]] = defaultdict(list)
+        # Long posting lists are converted up front so no question pays for the conversion.
+        self._postings: dict[str, _Postings] = {
+            term: self._to_arrays(postings)
+            for term, postings in kb.vocabulary.items()
+            if len(postings) >= EAGER_POSTINGS
+        }
+        # Per entry: each curated question's text and total idf weight, and for each term
+        # the positions of the questions that use it.
+        self._questions: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        self._questions_using: dict[str, dict[str, list[int]]] = defaultdict(dict)
         for q in kb.questions:
-            weight = sum(self._idf.get(t, 0.0) for t in set(q.terms))
-            self._questions[q.entry_id].append((q.text, frozenset(q.terms), weight))
+            unique = set(q.terms)
+            weight = sum(self._idf.get(t, 0.0) for t in unique)
+            position = len(self._questions[q.entry_id])
+            self._questions[q.entry_id].append((q.text, weight))
+            using = self._questions_using[q.entry_id]
+            for term in unique:
+                using.setdefault(term, []).append(position)
 
     def terms(self, text: str) -> list[str]:
         """The analysed terms of `text`, as the matcher sees them."""
@@ -90,31 +122,76 @@ class Matcher:
         total = sum(t.weight for t in terms)
         if not terms or total <= 0:
             return []
-        coverage: dict[str, float] = defaultdict(float)
+        coverage = self._coverage(terms)
         asked = [t.text for t in terms if t.text in QUESTION_WORDS]
-        for term in terms:
-            best: dict[str, float] = {}
-            for vocab_term, similarity in term.matches:
-                for entry_id, strength in self.kb.vocabulary[vocab_term].items():
-                    value = similarity * strength
-                    if value > best.get(entry_id, 0.0):
-                        best[entry_id] = value
-            for entry_id, value in best.items():
-                coverage[entry_id] += term.weight * value
-        candidates = heapq.nlargest(RERANK_CANDIDATES, coverage, key=coverage.__getitem__)
-        matches = []
-        for entry_id in candidates:
-            cov = coverage[entry_id] / total
+        matches: list[Match] = []
+        best_scores: list[float] = []  # min-heap of the `limit` best scores so far
+        for index in self._candidates(coverage):
+            cov = float(coverage[index]) / total
+            # Similarity is at most 1 and the factors only lower a score, so once even a
+            # perfect similarity cannot reach the top `limit`, no later candidate (they come
+            # in falling coverage) can either.
+            ceiling = 100 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE))
+            if len(best_scores) >= limit and ceiling < best_scores[0]:
+                break
+            entry_id = self._entry_ids[index]
             similarity, question = self._question_similarity(entry_id, terms, total)
             score = 100 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * similarity)
             if any(t.is_name and not self._mentions(entry_id, t) for t in terms):
                 score *= NAME_MISMATCH_FACTOR
             if asked and not any(entry_id in self.kb.vocabulary.get(w, ()) for w in asked):
                 score *= QUESTION_WORD_MISMATCH_FACTOR
+            if len(best_scores) < limit:
+                heapq.heappush(best_scores, score)
+            elif score > best_scores[0]:
+                heapq.heapreplace(best_scores, score)
             if score >= score_cutoff:
                 matches.append(Match(self.entries[entry_id], min(score, 100.0), cov, question))
         matches.sort(key=lambda m: (-m.score, m.entry.id))
         return matches[:limit]
+
+    def _coverage(self, terms: list[_Term]) -> npt.NDArray[np.float64]:
+        """Per entry, the idf weight of the query it covers (each term at its best match)."""
+        coverage = np.zeros(len(self._entry_ids))
+        for term in terms:
+            if len(term.matches) == 1:
+                ((vocab_term, similarity),) = term.matches
+                indices, strengths = self._postings_of(vocab_term)
+                coverage[indices] += (term.weight * similarity) * strengths
+            elif term.matches:
+                best = np.zeros_like(coverage)
+                for vocab_term, similarity in term.matches:
+                    indices, strengths = self._postings_of(vocab_term)
+                    best[indices] = np.maximum(best[indices], similarity * strengths)
+                coverage += term.weight * best
+        return coverage
+
+    def _candidates(self, coverage: npt.NDArray[np.float64]) -> list[int]:
+        """The RERANK_CANDIDATES entries of highest coverage, highest first, ties by id."""
+        touched = np.flatnonzero(coverage)
+        if len(touched) > RERANK_CANDIDATES:
+            # A big knowledge base has many entries of exactly equal coverage; which of them
+            # make the cut must not depend on array order.
+            values = coverage[touched]
+            cut = np.partition(values, -RERANK_CANDIDATES)[-RERANK_CANDIDATES]
+            above = touched[values > cut]
+            tied = touched[values == cut]
+            tied = tied[np.argsort(self._id_rank[tied])][: RERANK_CANDIDATES - len(above)]
+            touched = np.concatenate([above, tied])
+        order = np.lexsort((self._id_rank[touched], -coverage[touched]))
+        return [int(i) for i in touched[order]]
+
+    def _postings_of(self, term: str) -> _Postings:
+        postings = self._postings.get(term)
+        if postings is None:
+            postings = self._postings[term] = self._to_arrays(self.kb.vocabulary[term])
+        return postings
+
+    def _to_arrays(self, postings: dict[str, float]) -> _Postings:
+        index = self._entry_index
+        indices = np.fromiter((index[e] for e in postings), dtype=np.intp, count=len(postings))
+        strengths = np.fromiter(postings.values(), dtype=np.float64, count=len(postings))
+        return indices, strengths
 
     def _resolve(self, text: str) -> _Term:
         """Find the vocabulary terms `text` stands for: exact, a prefix, or a typo away."""
@@ -163,21 +240,26 @@ class Matcher:
         self, entry_id: str, terms: list[_Term], total: float
     ) -> tuple[float, str]:
         """Weighted F1 between the query's terms and the closest curated question's terms."""
+        using = self._questions_using.get(entry_id, {})
+        covered: dict[int, float] = defaultdict(float)  # question -> query weight it covers
+        hits: dict[int, set[str]] = defaultdict(set)  # question -> its terms the query hit
+        for term in terms:
+            similarity: dict[int, float] = {}
+            for vocab_term, s in term.matches:
+                for position in using.get(vocab_term, ()):
+                    if s > similarity.get(position, 0.0):
+                        similarity[position] = s
+                        hits[position].add(vocab_term)
+            for position, s in similarity.items():
+                covered[position] += term.weight * s
+        questions = self._questions[entry_id]
         best, best_text = 0.0, ""
-        for text, question_terms, question_weight in self._questions.get(entry_id, ()):
+        for position in sorted(covered):  # question order breaks ties
+            text, question_weight = questions[position]
             if not question_weight:
                 continue
-            covered_query = 0.0
-            hit: set[str] = set()
-            for term in terms:
-                similarity = 0.0
-                for vocab_term, s in term.matches:
-                    if vocab_term in question_terms and s > similarity:
-                        similarity = s
-                        hit.add(vocab_term)
-                covered_query += term.weight * similarity
-            recall = covered_query / total
-            precision = sum(self._idf.get(t, 0.0) for t in hit) / question_weight
+            recall = covered[position] / total
+            precision = sum(self._idf.get(t, 0.0) for t in hits[position]) / question_weight
             if recall + precision > 0:
                 f1 = 2 * recall * precision / (recall + precision)
                 if f1 > best:

@@ -95,8 +95,12 @@ class StateStore:
         return cls(connection, salt)
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
-        await self._db.close()
+        """Write any counts still pending and close the connection; safe to call twice."""
+        try:
+            if self._pending_counts:
+                await self.flush_counts()
+        finally:
+            await self._db.close()
 
     def user_hash(self, user_id: int) -> str:
         """A salted, keyed hash of a Telegram user id: stable per user, not reversible."""
@@ -117,10 +121,13 @@ class StateStore:
             )
             await self._db.commit()
 
-    async def count_question(self, *, answered: bool) -> None:
-        """Count one question and whether it was answered or declined."""
+    def count_question(self, *, answered: bool) -> None:
+        """Count one question and whether it was answered or declined; `flush_counts` saves."""
         self._pending_counts["questions"] += 1
         self._pending_counts["answered" if answered else "declined"] += 1
+
+    async def flush_counts(self) -> None:
+        """Write the pending counts (those of concurrent callers too) in one transaction."""
         async with self._write_lock:
             # Group commit: whoever holds the lock writes every count queued while it waited,
             # so a burst of questions costs a few transactions, not one each.
@@ -142,12 +149,16 @@ class StateStore:
 
     async def stats(self) -> Stats:
         """Current totals."""
-        async with self._db.execute("SELECT name, value FROM counters") as cursor:
-            counters = {str(name): int(value) for name, value in await cursor.fetchall()}
-        async with self._db.execute(
-            "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM feedback"
-        ) as cursor:
-            row = await cursor.fetchone()
+        # Under the lock: a read between a flush taking its batch and writing it would miss it.
+        async with self._write_lock:
+            async with self._db.execute("SELECT name, value FROM counters") as cursor:
+                rows = await cursor.fetchall()
+            counters = Counter({str(name): int(value) for name, value in rows})
+            counters.update(self._pending_counts)  # counted, not yet written
+            async with self._db.execute(
+                "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM feedback"
+            ) as cursor:
+                row = await cursor.fetchone()
         up, down = (int(row[0]), int(row[1])) if row else (0, 0)
         return Stats(
             questions=counters.get("questions", 0),

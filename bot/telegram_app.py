@@ -74,7 +74,7 @@ INLINE_RELATED_SHARE = 0.6
 WELCOME_EXAMPLES = 4
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
-REPLY_CONNECTIONS = 256  # python-telegram-bot's default pool for everything but polling
+REPLY_CONNECTIONS = 32
 DEFAULT_FEEDBACK_SALT = "change-me"
 _WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _REDACTED = "[REDACTED]"
@@ -581,10 +581,11 @@ class ArticleBot:
 
     async def _answer_question(self, message: Message, question: str, *, short: bool) -> None:
         answer = self.engine.ask(question)
+        self.state.count_question(answered=answer.answered)
         try:
             await self._send_answer(message, answer, short=short)
         finally:
-            await self._count(answer)  # after the reply, so counting never delays it
+            await self._save_counts()  # after the reply, so saving never delays it
 
     async def _send_answer(self, message: Message, answer: Answer, *, short: bool) -> None:
         html = (
@@ -663,12 +664,12 @@ class ArticleBot:
             await self._reply(message, formatting.slow_down(user_lang(user)))
         return verdict is Verdict.ALLOW
 
-    async def _count(self, answer: Answer) -> None:
-        """Count the question for /stats; statistics must never cost the user an answer."""
+    async def _save_counts(self) -> None:
+        """Save the /stats counters; statistics must never cost the user an answer."""
         try:
-            await self.state.count_question(answered=answer.answered)
+            await self.state.flush_counts()
         except aiosqlite.Error as exc:
-            log.warning("could not count a question: %s", exc)
+            log.warning("could not save the question counts (kept for the next try): %s", exc)
 
     @staticmethod
     def _sent_via_this_bot(message: Message, context: Context) -> bool:
@@ -703,7 +704,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
         ApplicationBuilder()
         .bot(bot)
         # Handlers share no per-chat state (the limiter and the store are safe to interleave).
-        .concurrent_updates(True)
+        .concurrent_updates(16)
         .post_init(handlers.post_init)
         .post_shutdown(handlers.post_shutdown)
         .build()
