@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     user_rate_window_seconds: float = Field(default=10.0, gt=0)
     # How often (at most) the bot checks whether the knowledge database was rebuilt; 0: always.
     knowledge_reload_seconds: float = Field(default=5.0, ge=0)
+    # How often the /stats counters are written; in between they are kept in memory.
+    stats_save_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("telegram_bot_token", "webhook_secret_token", mode="before")

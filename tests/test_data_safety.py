@@ -23,6 +23,7 @@ import aiosqlite
 import pytest
 
 from bot import database
+from bot.engine import Engine
 from bot.reload import Change, ReplacementWatch
 from tests import updates as u
 from tests.bot_harness import TOKEN, make_settings, running_bot, signer
@@ -307,6 +308,24 @@ async def test_kill_9_during_feedback_writes_loses_no_acknowledged_vote(
     assert 40 <= len(acknowledged) < 600
     lost = [v for v in acknowledged if user_hash(v) not in stored]
     assert lost == [], f"{len(lost)} acknowledged votes lost"
+
+
+async def test_question_counts_reach_the_state_file_while_the_bot_runs(
+    api: BotApiStandIn, tmp_path: Path, engine: Engine
+) -> None:
+    """Counts are saved every STATS_SAVE_SECONDS, not only at shutdown."""
+    settings = make_settings(api, tmp_path, stats_save_seconds=0.2)
+    async with running_bot(api, settings, engine):
+        await ask(api, SALARY_QUESTION, person(1))
+        await ask(api, "오늘 서울 날씨 어때?", person(2))
+        counted: dict[str, int] = {}
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            with sqlite3.connect(tmp_path / "state.sqlite3") as db:
+                counted = dict(db.execute("SELECT name, value FROM counters").fetchall())
+            if counted.get("questions") == 2:
+                break
+        assert counted == {"questions": 2, "answered": 1, "declined": 1}
 
 
 async def test_sigterm_lets_the_reply_in_flight_finish_closes_the_state_db_and_exits_0(
