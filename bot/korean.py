@@ -119,7 +119,7 @@ _ENDINGS = """
 었던 았던 었는데 았는데 을까 을까요 을지 을래 을거야 을거 을건가 는거야 는거
 는건가 은거야 은건가 을 ㄹ 을게 을까나 서 래 래요 대 대요 댔어 냐고 라던데
 다고 다는 다는거 다며 단 하다 하다는 한다는 하다고 한다고 하다는거 밖에 이라서 라서
-던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요
+던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요 게 게요
 """
 ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=True))
 _ENDING_SET = frozenset(ENDINGS)
@@ -138,7 +138,7 @@ STOPWORDS_KO: frozenset[str] = frozenset(
     분 저기 여기 요 네 응 예 아니 대해 대해서 관해 관해서 관련 이건 그건 저건
     이거 그거 저거 이게 그게 얘기 질문 답 답변 내용 싶 싶어 싶다 싶은 싶대
     싶었 싶어요 싶습니다 싶대요 때 정도 상태 쯤 경우 당시 중 동안 본인 직접
-    친구
+    친구 이번
     """.split()
 )
 
@@ -180,7 +180,12 @@ WH_FORMS: dict[str, str] = {
     "뭐예요": "무엇",
     "뭐에요": "무엇",
     "뭔데": "무엇",
+    "어때": "어떻게",
 }
+
+# Stems left once an ending is stripped that are really a question word: 어떻대 → 어떻,
+# 어땠어 → 어땠. Folded so they are one known term, not a rare word that sinks the match.
+STEM_FOLDS: dict[str, str] = dict.fromkeys(("어떻", "어때", "어땠", "어떨"), "어떻게")
 
 GREETINGS_KO: frozenset[str] = frozenset(
     """

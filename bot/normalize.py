@@ -184,6 +184,7 @@ class Analyzer:
         if _is_function_word(token):
             return []
         stem = korean.strip_ending(token, self.lexicon)
+        stem = korean.STEM_FOLDS.get(stem, stem)
         if stem in self.lexicon:
             return [] if _is_function_word(stem) else [stem]
         adnominal = korean.adnominal_to_stem(stem)

@@ -64,7 +64,10 @@ def test_detect_lang(text: str, lang: str) -> None:
     assert detect_lang(text) == lang
 
 
-LEXICON = {"연봉", "얼마", "졸업", "언제", "나이", "몇", "살", "기술", "수준", "제프딘", "openai"}
+LEXICON = {
+    "연봉", "얼마", "졸업", "언제", "나이", "몇", "살", "기술", "수준", "제프딘", "openai",
+    "어떻게", "받", "심정",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -83,6 +86,9 @@ LEXICON = {"연봉", "얼마", "졸업", "언제", "나이", "몇", "살", "기�
         pytest.param("안녕하세요", [], id="greeting"),
         pytest.param("how much does he earn", ["how", "much", "earn"], id="english-stopwords"),
         pytest.param("graduated", ["graduat"], id="english-stem"),
+        pytest.param("심정이 어떻대?", ["심정", "어떻게"], id="how-stem-folded"),
+        pytest.param("어땠어", ["어떻게"], id="how-past-stem-folded"),
+        pytest.param("연봉 받게 될", ["연봉", "받"], id="adverbial-ending-ge"),
     ],
 )
 def test_terms(text: str, terms: list[str]) -> None:
