@@ -1,6 +1,7 @@
 """Record a new user's session with the real bot through the Bot API stand-in, as Markdown.
 
-    .venv/bin/python -m tests.record_transcript [OUTPUT]      # default: docs/transcript.md
+    .venv/bin/python -m tests.record_transcript [OUTPUT]
+        # default: docs/transcript.md, and the README's example conversation
 
 Nothing here is written by hand: every bot line is the text the stand-in received and parsed
 (HTML → what Telegram would show). Blockquotes are marked with "┃", buttons with [brackets].
@@ -22,6 +23,9 @@ from tests.botapi_standin import ApiCall, BotApiStandIn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "transcript.md"
+README = PROJECT_ROOT / "README.md"
+README_START = "<!-- transcript: written by python -m tests.record_transcript -->"
+README_END = "<!-- end of transcript -->"
 
 MINJUN = u.user(7001, "민준", language_code="ko")
 ALEX = u.user(7002, "Alex", language_code="en")
@@ -216,13 +220,27 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
     return transcript
 
 
+def embed_in_readme(markdown: str, readme: Path = README) -> None:
+    """Put the transcript's scenes between the README's transcript markers."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(README_START), text.index(README_END)
+    # The README has its own heading; scenes become one level deeper.
+    scenes = markdown[markdown.index("\n## ") :].replace("\n## ", "\n### ")
+    body = f"{README_START}\n{scenes.strip()}\n"
+    readme.write_text(text[:start] + body + text[end:], encoding="utf-8")
+
+
 async def main(output: Path) -> None:
     with tempfile.TemporaryDirectory() as workdir:
         async with BotApiStandIn() as api:
             transcript = await record(api, Path(workdir))
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(transcript.markdown(), encoding="utf-8")
+    markdown = transcript.markdown()
+    output.write_text(markdown, encoding="utf-8")
     print(f"wrote {output}")
+    if output == DEFAULT_OUTPUT:
+        embed_in_readme(markdown)
+        print(f"updated the example conversation in {README}")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from telegram.ext import CommandHandler
 
 from bot.cli import COMMANDS
+from bot.config import Settings
+from bot.telegram_app import build_application
+from tests.bot_harness import TOKEN
 
 from .conftest import PROJECT_ROOT
 
@@ -137,4 +141,20 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [c for c in COMMANDS if f"python -m bot {c}" not in readme]
+    assert missing == []
+
+
+def test_every_telegram_command_is_documented_in_the_readme() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
+    application = build_application(settings)
+    handled = {
+        command
+        for handlers in application.handlers.values()
+        for handler in handlers
+        if isinstance(handler, CommandHandler)
+        for command in handler.commands
+    }
+    assert {"start", "ask", "stats"} <= handled
+    missing = sorted(c for c in handled if f"`/{c}" not in readme)
     assert missing == []
