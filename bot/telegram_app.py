@@ -76,7 +76,11 @@ INLINE_RELATED_SHARE = 0.6
 WELCOME_EXAMPLES = 4
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
-REPLY_CONNECTIONS = 32
+# Updates handled at once. Each handler holds at most one reply connection, so the pool
+# matches; more of either costs CPU per update (httpcore scans its pool on every request):
+# measured 16 → ~300 and 8 → ~375 updates/s (docs/benchmarks.md), far above Telegram's 30/s.
+CONCURRENT_UPDATES = 8
+REPLY_CONNECTIONS = CONCURRENT_UPDATES
 DEFAULT_FEEDBACK_SALT = "change-me"
 _WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _REDACTED = "[REDACTED]"
@@ -716,7 +720,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
         ApplicationBuilder()
         .bot(bot)
         # Handlers share no per-chat state (the limiter and the store are safe to interleave).
-        .concurrent_updates(16)
+        .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(handlers.post_init)
         .post_shutdown(handlers.post_shutdown)
         .build()
