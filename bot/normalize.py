@@ -52,7 +52,8 @@ EN_STOPWORDS: frozenset[str] = frozenset(
     isn aren wasn weren get got go going gonna wanna what's hows whos wheres whens whys
     kind sort type thing things stuff happen happened exactly actually really basically
     isnt didnt doesnt wasnt arent werent wont cant couldnt wouldnt shouldnt hasnt havent
-    im ive youre hes shes theyre thats theres
+    im ive youre hes shes theyre thats theres only even someone somebody anyone anybody
+    something anything usually generally
     """.split()
 )
 
