@@ -15,7 +15,6 @@ MAX_QUESTION_CHARS = 4096
 # 4096-character message (measure the time with bench/, not here).
 MAX_MATCH_CHARS = 512
 SUGGESTIONS = 3
-POPULAR_KEPT = 10
 SUGGESTION_MIN_SCORE = 20.0
 """A 'did you mean' must share more than a filler word with the question; else offer popular."""
 
@@ -35,8 +34,8 @@ class Engine:
         self._first_question: dict[tuple[str, str], str] = {}
         for q in kb.questions:
             self._first_question.setdefault((q.entry_id, q.lang), q.text)
-        # Computed once: every decline offers from it, and sorting 100,000 entries is slow.
-        self._popular_first = sorted(kb.entries, key=lambda e: not e.popular)[:POPULAR_KEPT]
+        # Ranked once: every decline offers from it, and sorting 100,000 entries is slow.
+        self._by_popularity = sorted(kb.entries, key=lambda e: not e.popular)
 
     @classmethod
     async def open(cls, db_path: Path, knowledge_dir: Path | None = None) -> Engine:
@@ -86,9 +85,7 @@ class Engine:
 
     def popular(self, limit: int = 5) -> list[Entry]:
         """The entries marked popular, then the rest, in knowledge-file order."""
-        if limit <= POPULAR_KEPT:
-            return self._popular_first[:limit]
-        return sorted(self.kb.entries, key=lambda e: not e.popular)[:limit]
+        return self._by_popularity[:limit]
 
     def suggestion(self, entry: Entry, lang: Lang) -> Suggestion:
         """The entry's first curated question in `lang`, to offer as a 'did you mean'."""

@@ -129,8 +129,7 @@ class StateStore:
     async def flush_counts(self) -> None:
         """Write the pending counts (those of concurrent callers too) in one transaction."""
         async with self._write_lock:
-            # Group commit: whoever holds the lock writes every count queued while it waited,
-            # so a burst of questions costs a few transactions, not one each.
+            # Everything counted since the last flush goes in one transaction.
             if not self._pending_counts:
                 return
             batch, self._pending_counts = self._pending_counts, Counter()
