@@ -58,6 +58,9 @@ async def test_the_token_is_in_no_log_line_even_at_debug_and_during_faults(
     api: BotApiStandIn, tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # run_bot quiets httpx to WARNING for the whole process; a test that ran it earlier
+    # must not hide the request URLs this test looks at.
+    caplog.set_level(logging.DEBUG, logger="httpx")
     api.inject_fault("sendMessage", status=502)  # retried: a WARNING with the error
     api.inject_fault("getUpdates", reset_connection=True)  # PTB logs the polling error
     async with running_bot(api, make_settings(api, tmp_path), engine):
