@@ -198,9 +198,9 @@ class Run:
                 self.article_db, self.knowledge
             )
         try:
-            import bot.telegram_app  # noqa: F401
+            import bot.telegram.app  # noqa: F401
         except ImportError as exc:
-            result["ready"] = {"skipped": f"bot/telegram_app.py is not importable yet: {exc}"}
+            result["ready"] = {"skipped": f"bot/telegram/app.py is not importable yet: {exc}"}
             return result
         state = self.tmp / "state-ready"
         state.mkdir(exist_ok=True)
@@ -274,9 +274,9 @@ class Run:
 
     def e2e(self) -> dict[str, Any]:
         try:
-            import bot.telegram_app  # noqa: F401
+            import bot.telegram.app  # noqa: F401
         except ImportError as exc:
-            return {"skipped": f"bot/telegram_app.py is not importable yet: {exc}"}
+            return {"skipped": f"bot/telegram/app.py is not importable yet: {exc}"}
         questions = [d.question for d in self.dev] or ["김태훈 연봉 얼마야?", "나이", "전공"]
         total, users = (500, 100) if self.quick else (self.args.updates, self.args.users)
         state = self.tmp / "state-e2e"

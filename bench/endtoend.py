@@ -218,7 +218,7 @@ async def _in_process(
     profile: Path | None,
     timeout: float,
 ) -> dict[str, Any]:
-    from bot.telegram_app import ALLOWED_UPDATES, build_application
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
     from tests.botapi_standin import BotApiStandIn
 
     async with BotApiStandIn() as api:

@@ -26,7 +26,7 @@ SYNTHETIC_PREFIX = "syn-"
 
 def build(knowledge_dir: Path, db_path: Path, profile: Path | None) -> dict[str, Any]:
     """Time `database.build` and report the file it wrote."""
-    from bot import database
+    from bot.knowledge import database
 
     version = code_version()
     profiler = cProfile.Profile() if profile else None
@@ -89,8 +89,8 @@ def ask(
     dev = [(c, q, tuple(e) if e is not None else None) for c, q, e in spec["dev"]]
     probes = [(q, entry_id) for q, entry_id, _ in spec.get("probes", [])]
 
-    from bot import database
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
+    from bot.knowledge import database
 
     rss_before = proc_status()
     started = time.perf_counter()

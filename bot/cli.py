@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot import database
+from bot.answering.engine import Engine
 from bot.config import Settings
-from bot.engine import Engine
-from bot.knowledge import KnowledgeError, fold_whitespace
+from bot.knowledge import database
+from bot.knowledge.files import KnowledgeError, fold_whitespace
 from bot.models import Answer
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"built {settings.database_path}")
             return 0
         if command == "run":
-            from bot.telegram_app import run_bot  # Telegram is only imported when needed.
+            from bot.telegram.app import run_bot  # Telegram is only imported when needed.
 
             return run_bot(
                 settings,

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from bot.callbacks import CallbackSigner, derive_secret
+from bot.answering.engine import Engine
 from bot.config import Settings
-from bot.engine import Engine
-from bot.telegram_app import ALLOWED_UPDATES, BotApplication, build_application
+from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
+from bot.telegram.callbacks import CallbackSigner, derive_secret
 from tests.botapi_standin import ApiCall, BotApiStandIn
 
 TOKEN = "123456789:AAH-test-token-for-the-stand-in_xyz"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import database
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.knowledge import database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"

@@ -15,8 +15,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import database
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.knowledge import database
 from tests import updates as u
 from tests.bot_harness import buttons, make_settings, running_bot
 from tests.botapi_standin import ApiCall, BotApiStandIn

@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.engine import Engine
-from bot.telegram_app import COMMANDS
+from bot.answering.engine import Engine
+from bot.telegram.app import COMMANDS
 from tests import updates as u
 from tests.bot_harness import TOKEN, buttons, make_settings, running_bot
 from tests.botapi_standin import BotApiStandIn

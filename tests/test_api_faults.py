@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.delivery import backoff, is_transient
-from bot.engine import Engine
-from bot.telegram_app import BotApplication
+from bot.answering.engine import Engine
+from bot.telegram.app import BotApplication
+from bot.telegram.delivery import backoff, is_transient
 from tests import updates as u
 from tests.bot_harness import make_settings, quoted_text, running_bot
 from tests.botapi_standin import BotApiStandIn

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import database
-from bot.knowledge import KnowledgeError
+from bot.knowledge import database
+from bot.knowledge.files import KnowledgeError
 
 from .conftest import KNOWLEDGE_DIR
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.callbacks import (
+from bot.answering.engine import Engine
+from bot.telegram.callbacks import (
     MAX_CALLBACK_BYTES,
     Action,
     CallbackDataTooLongError,
@@ -15,7 +16,6 @@ from bot.callbacks import (
     Kind,
     derive_secret,
 )
-from bot.engine import Engine
 
 SIGNER = CallbackSigner(b"k" * 32)
 OTHER = CallbackSigner(b"x" * 32)

@@ -22,9 +22,9 @@ from typing import Any
 import aiosqlite
 import pytest
 
-from bot import database
-from bot.engine import Engine
-from bot.reload import Change, ReplacementWatch
+from bot.answering.engine import Engine
+from bot.knowledge import database
+from bot.knowledge.reload import Change, ReplacementWatch
 from tests import updates as u
 from tests.bot_harness import TOKEN, make_settings, running_bot, signer
 from tests.botapi_standin import ApiCall, BotApiStandIn

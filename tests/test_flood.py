@@ -2,7 +2,7 @@
 
 The per-user limit (USER_RATE_LIMIT per USER_RATE_WINDOW_SECONDS, default 8 per 10 s) is the
 bot's own; Telegram's group limit (20 messages a minute per group) is kept by the flood
-limiter in bot/delivery.py. Both run here with their production defaults.
+limiter in bot/telegram/delivery.py. Both run here with their production defaults.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.engine import Engine
 from bot.config import Settings
-from bot.engine import Engine
-from bot.telegram_app import INLINE_RATE_FACTOR, BotApplication
+from bot.telegram.app import INLINE_RATE_FACTOR, BotApplication
 from tests import updates as u
 from tests.bot_harness import make_settings, quoted_text, running_bot
 from tests.botapi_standin import BotApiStandIn

@@ -19,12 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
-from bot import database, formatting
-from bot.callbacks import CallbackSigner
-from bot.engine import MAX_MATCH_CHARS, Engine
-from bot.matcher import Match, Matcher
+from bot.answering.engine import MAX_MATCH_CHARS, Engine
+from bot.answering.matcher import Match, Matcher
+from bot.knowledge import database
 from bot.models import Answer, Suggestion
-from bot.telegram_app import BotApplication
+from bot.telegram import formatting
+from bot.telegram.app import BotApplication
+from bot.telegram.callbacks import CallbackSigner
 from tests import updates as u
 from tests.bot_harness import entity_types, make_settings, running_bot, signer
 from tests.botapi_standin import ApiCall, BotApiStandIn, parse_telegram_html

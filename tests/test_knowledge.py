@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.database import KnowledgeBase
-from bot.knowledge import fold_whitespace
-from bot.normalize import detect_lang
+from bot.answering.normalize import detect_lang
+from bot.knowledge.database import KnowledgeBase
+from bot.knowledge.files import fold_whitespace
 
 from .conftest import KNOWLEDGE_DIR
 

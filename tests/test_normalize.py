@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import korean
-from bot.engine import Engine
-from bot.normalize import Analyzer, Normalizer, clean, detect_lang, strip_addressing
+from bot.answering import korean
+from bot.answering.engine import Engine
+from bot.answering.normalize import Analyzer, Normalizer, clean, detect_lang, strip_addressing
 
 ALIASES = {"오픈에이아이": "openai", "오픈ai": "openai", "유니스트": "unist", "mit": "mit"}
 

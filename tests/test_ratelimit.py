@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ratelimit import UserRateLimiter, Verdict
+from bot.telegram.ratelimit import UserRateLimiter, Verdict
 
 
 class FakeClock:

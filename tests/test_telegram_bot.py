@@ -22,11 +22,10 @@ import aiohttp
 import pytest
 from telegram import Update
 
-from bot import database
-from bot.callbacks import Kind
+from bot.answering.engine import Engine
 from bot.config import Settings
-from bot.engine import Engine
-from bot.telegram_app import (
+from bot.knowledge import database
+from bot.telegram.app import (
     INLINE_CACHE_SECONDS,
     BotApplication,
     ConfigurationError,
@@ -36,6 +35,7 @@ from bot.telegram_app import (
     run_bot,
     webhook_options,
 )
+from bot.telegram.callbacks import Kind
 from tests import record_transcript
 from tests import updates as u
 from tests.bot_harness import (

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.korean import typo_key, typo_similarity
-from bot.typos import TypoIndex
+from bot.answering.korean import typo_key, typo_similarity
+from bot.answering.typos import TypoIndex
 
 VOCABULARY = ["연봉", "졸업", "출국", "군대", "연구", "인공지능", "나이", "openai"]
 

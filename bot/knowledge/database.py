@@ -43,9 +43,9 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot import knowledge as knowledge_files
+from bot.answering.normalize import Analyzer, Normalizer, detect_lang
+from bot.knowledge import files as knowledge_files
 from bot.models import ArticleInfo, Entry
-from bot.normalize import Analyzer, Normalizer, detect_lang
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ CURATED_ONCE, CURATED_STEP, KEYWORD_MENTIONS = 0.8, 0.1, 2
 COMPOUND_PART = 0.9
 ANSWER_TYPE = 0.5
 MAX_ANALYSIS_PASSES = 4
-_ANALYSIS_SOURCES = ("korean.py", "normalize.py", "database.py")
+_ANALYSIS_SOURCES = ("answering/korean.py", "answering/normalize.py", "knowledge/database.py")
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,7 +110,7 @@ def fingerprint(knowledge_dir: Path) -> str:
     """Changes whenever the knowledge files or the code that analyses them change."""
     digest = hashlib.sha256(knowledge_files.fingerprint(knowledge_dir).encode())
     digest.update(SCHEMA_VERSION.encode())
-    here = Path(__file__).parent
+    here = Path(__file__).resolve().parent.parent
     for name in _ANALYSIS_SOURCES:
         digest.update((here / name).read_bytes())
     return digest.hexdigest()

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import snowballstemmer
 
-from bot import korean
+from bot.answering import korean
 from bot.models import Lang
 
 # Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters.

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot import korean
-from bot.database import KnowledgeBase
+from bot.answering import korean
+from bot.answering.normalize import Analyzer, Normalizer
+from bot.answering.typos import TypoIndex
+from bot.knowledge.database import KnowledgeBase
 from bot.models import Entry
-from bot.normalize import Analyzer, Normalizer
-from bot.typos import TypoIndex
 
 ANSWER_THRESHOLD = 55.0
 """Below this score the engine declines; tuned on the dev set, checked on held-out wordings."""

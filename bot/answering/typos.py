@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from bot import korean
+from bot.answering import korean
 
 MIN_KEY_LENGTH = 4
 """Shorter jamo spellings (one syllable, or two light ones) are too ambiguous to correct."""

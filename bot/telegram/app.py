@@ -46,17 +46,18 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import database, formatting, keyboards
-from bot.callbacks import CallbackSigner, InvalidCallbackError, Kind, derive_secret
+from bot.answering.engine import Engine, UnknownEntryError
 from bot.config import Settings
-from bot.database import DatabaseError
-from bot.delivery import ResilientRateLimiter, TolerantBot
-from bot.engine import Engine, UnknownEntryError
-from bot.knowledge import KnowledgeError
+from bot.knowledge import database
+from bot.knowledge.database import DatabaseError
+from bot.knowledge.files import KnowledgeError
+from bot.knowledge.reload import Change, ReplacementWatch
 from bot.models import Answer, Lang
-from bot.ratelimit import UserRateLimiter, Verdict
-from bot.reload import Change, ReplacementWatch
 from bot.state import StateStore, StateStoreError, Vote
+from bot.telegram import formatting, keyboards
+from bot.telegram.callbacks import CallbackSigner, InvalidCallbackError, Kind, derive_secret
+from bot.telegram.delivery import ResilientRateLimiter, TolerantBot
+from bot.telegram.ratelimit import UserRateLimiter, Verdict
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.callbacks import CallbackSigner
-from bot.formatting import truncate
 from bot.models import Entry, Lang, Suggestion
+from bot.telegram.callbacks import CallbackSigner
+from bot.telegram.formatting import truncate
 
 Button = tuple[str, str]
 Rows = list[list[Button]]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import database
-from bot.matcher import ANSWER_THRESHOLD, Match, Matcher
+from bot.answering.matcher import ANSWER_THRESHOLD, Match, Matcher
+from bot.answering.normalize import detect_lang, strip_addressing
+from bot.knowledge import database
 from bot.models import Answer, ArticleInfo, Entry, Lang, Suggestion
-from bot.normalize import detect_lang, strip_addressing
 
 MAX_QUESTION_CHARS = 4096
 # The matcher's work grows faster than linearly with unspaced text, so it reads only this
