@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from bot import logs, texts
 from bot.answering.engine import Engine
 from bot.config import Settings
+from bot.errors import KnowledgeDatabaseError, KnowledgeError
 from bot.knowledge import database
-from bot.knowledge.files import KnowledgeError, fold_whitespace
+from bot.knowledge.files import fold_whitespace
 from bot.models import Answer
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,7 @@ COMMANDS = {
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="python -m bot",
-        description="Answers questions about one JoongAng Ilbo article. "
+        description="Answers questions about one news article, quoting it word for word. "
         "With no command: runs the bot if TELEGRAM_BOT_TOKEN is set, else the console chat.",
     )
     root.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
@@ -62,12 +64,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(logging.DEBUG if args.verbose else settings.log_level.upper())
     command = args.command
     if command is None:
         if settings.telegram_bot_token is None:
@@ -95,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=getattr(args, "port", 8443),
             )
         engine = asyncio.run(Engine.open(settings.database_path, settings.knowledge_dir))
-    except (KnowledgeError, database.DatabaseError) as exc:
+    except (KnowledgeError, KnowledgeDatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if command == "ask":
@@ -126,18 +123,16 @@ def render(answer: Answer) -> str:
     """A plain-text reply for the terminal."""
     if answer.answered:
         return f"{answer.answer}\n  “{fold_whitespace(answer.quote)}”  (score {answer.score:.0f})"
-    lines = [
-        "The article doesn't say." if answer.lang == "en" else "기사에는 그 내용이 없어요.",
-    ]
+    lines = [texts.DECLINE(answer.lang)]
     if answer.suggestions:
-        lines.append("Maybe:" if answer.lang == "en" else "이런 걸 물어보시겠어요?")
+        lines.append(texts.MAYBE(answer.lang))
         lines.extend(f"  - {s.question}" for s in answer.suggestions)
     return "\n".join(lines)
 
 
 def chat(engine: Engine, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     out.write(f"{engine.article.title} ({engine.article.newspaper}, {engine.article.date})\n")
-    out.write("질문을 입력하세요 (Ask in Korean or English; Ctrl-D to quit).\n")
+    out.write(texts.CHAT_PROMPT("ko") + "\n")
     while True:
         out.write("> ")
         out.flush()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.errors import ConfigurationError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FEEDBACK_SALT = "change-me"
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
+_WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -26,7 +33,7 @@ class Settings(BaseSettings):
     database_path: Path = PROJECT_ROOT / "data" / "knowledge.sqlite3"
     state_database_path: Path = PROJECT_ROOT / "data" / "state.sqlite3"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    feedback_salt: SecretStr = SecretStr("change-me")
+    feedback_salt: SecretStr = SecretStr(DEFAULT_FEEDBACK_SALT)
     webhook_secret_token: SecretStr | None = None
     # Key for signing button data; derived from the token when unset.
     callback_secret: SecretStr | None = None
@@ -49,3 +56,41 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(",", " ").split())
         return value
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigurationError that says where to get one."""
+        secret = self.telegram_bot_token
+        token = secret.get_secret_value().strip() if secret else ""
+        if not token:
+            raise ConfigurationError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put "
+                "TELEGRAM_BOT_TOKEN=... in .env (see .env.example)"
+            )
+        return token
+
+    def checked_webhook_secret(self) -> str | None:
+        """WEBHOOK_SECRET_TOKEN if set, after checking the characters Telegram allows."""
+        if self.webhook_secret_token is None:
+            return None
+        secret = self.webhook_secret_token.get_secret_value()
+        if not _WEBHOOK_SECRET_RE.fullmatch(secret):
+            raise ConfigurationError(
+                "WEBHOOK_SECRET_TOKEN must be 1-256 characters of A-Z, a-z, 0-9, '_' and '-'"
+            )
+        return secret
+
+    @property
+    def api_url(self) -> str:
+        return self.telegram_base_url or TELEGRAM_API_URL
+
+    @property
+    def file_url(self) -> str:
+        """TELEGRAM_BASE_FILE_URL, else TELEGRAM_BASE_URL with its last /bot as /file/bot."""
+        if self.telegram_base_file_url:
+            return self.telegram_base_file_url
+        base = self.telegram_base_url
+        if base:
+            head, sep, tail = base.rstrip("/").rpartition("/bot")
+            if sep:
+                return f"{head}/file/bot{tail}"
+        return TELEGRAM_FILE_URL

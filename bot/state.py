@@ -17,6 +17,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.errors import StateStoreError
+
 SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -39,10 +41,6 @@ class Vote(IntEnum):
 
     UP = 1
     DOWN = -1
-
-
-class StateStoreError(Exception):
-    """The state database cannot be used; check STATE_DATABASE_PATH and its directory."""
 
 
 @dataclass(frozen=True, slots=True)

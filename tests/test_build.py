@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import KnowledgeDatabaseError, KnowledgeError
 from bot.knowledge import database
-from bot.knowledge.files import KnowledgeError
 
 from .conftest import KNOWLEDGE_DIR
 
@@ -153,7 +153,7 @@ async def test_corrupt_database_is_rebuilt(knowledge_dir: Path, tmp_path: Path) 
 async def test_corrupt_database_without_knowledge_says_what_to_do(tmp_path: Path) -> None:
     db_path = tmp_path / "k.sqlite3"
     db_path.write_bytes(b"garbage" * 1000)
-    with pytest.raises(database.DatabaseError, match="python -m bot build"):
+    with pytest.raises(KnowledgeDatabaseError, match="python -m bot build"):
         await database.load(db_path)
 
 

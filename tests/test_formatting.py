@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.answering.engine import Engine
 from bot.models import Answer, ArticleInfo, Lang, Suggestion
+from bot import texts
 from bot.telegram import formatting
 from tests.botapi_standin import parse_telegram_html
 from tests.updates import utf16_len
@@ -233,18 +234,18 @@ def test_about_lists_title_paper_date_reporter(lang: Lang, paper: str, reporter:
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_short_texts_are_valid_and_language_specific(lang: Lang) -> None:
-    texts = [
+    replies = [
         formatting.ask_usage_html(lang, "ask", "article_qa_bot"),
         formatting.topics_html(lang, 0, 3),
-        formatting.please_send_text(lang),
-        formatting.unknown_command(lang),
-        formatting.slow_down(lang),
-        formatting.error_apology(lang),
+        texts.PLEASE_SEND_TEXT(lang),
+        texts.UNKNOWN_COMMAND(lang),
+        texts.SLOW_DOWN(lang),
+        texts.ERROR_APOLOGY(lang),
     ]
-    for html in texts:
+    for html in replies:
         text, _ = visible(html)
         has_hangul = any("가" <= ch <= "힣" for ch in text)
         assert has_hangul == (lang == "ko"), text
     # Callback alerts are plain text limited to 200 characters by Telegram.
-    for alert in (formatting.stale_button(lang), formatting.vote_thanks(lang)):
+    for alert in (texts.STALE_BUTTON(lang), texts.VOTE_THANKS(lang)):
         assert 0 < len(alert) <= 200

@@ -25,13 +25,12 @@ from telegram import Update
 from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.knowledge import database
+from bot.errors import ConfigurationError
+from bot.logs import SecretRedactingFilter, redact_in_logs
 from bot.telegram.app import (
     INLINE_CACHE_SECONDS,
     BotApplication,
-    ConfigurationError,
-    TokenRedactingFilter,
     build_application,
-    redact_token_in_logs,
     run_bot,
     webhook_options,
 )
@@ -588,10 +587,10 @@ def test_token_filter_redacts_messages_arguments_and_tracebacks() -> None:
     record = logging.LogRecord(
         "httpx", logging.INFO, __file__, 1, "POST %s", (f"https://x/bot{token}/getMe",), None
     )
-    assert TokenRedactingFilter(token).filter(record)
+    assert SecretRedactingFilter(token).filter(record)
     assert record.getMessage() == "POST https://x/bot[REDACTED]/getMe"
     encoded = logging.LogRecord("x", logging.INFO, __file__, 1, "999%3ASECRET_part", None, None)
-    TokenRedactingFilter(token).filter(encoded)
+    SecretRedactingFilter(token).filter(encoded)
     assert encoded.getMessage() == "[REDACTED]"
 
 
@@ -600,9 +599,9 @@ def test_redaction_is_installed_once_per_root_handler() -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        redact_token_in_logs("1:A")
-        redact_token_in_logs("1:A")
-        assert sum(isinstance(f, TokenRedactingFilter) for f in handler.filters) == 1
+        redact_in_logs("1:A")
+        redact_in_logs("1:A")
+        assert sum(isinstance(f, SecretRedactingFilter) for f in handler.filters) == 1
     finally:
         root.removeHandler(handler)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.answering.matcher import ANSWER_THRESHOLD, Match, Matcher
 from bot.answering.normalize import detect_lang, strip_addressing
+from bot.errors import UnknownEntryError
 from bot.knowledge import database
 from bot.models import Answer, ArticleInfo, Entry, Lang, Suggestion
 
@@ -17,10 +18,8 @@ MAX_MATCH_CHARS = 512
 SUGGESTIONS = 3
 SUGGESTION_MIN_SCORE = 20.0
 """A 'did you mean' must share more than a filler word with the question; else offer popular."""
-
-
-class UnknownEntryError(KeyError):
-    """No entry has this id; list ids with `python -m bot ask --json` or /topics."""
+RELATED_SHARE = 0.6
+"""Answers offered beside the best one must score at least this share of the threshold."""
 
 
 class Engine:
@@ -82,6 +81,23 @@ class Engine:
         """The answer for one entry, as when a button or deep link names it."""
         entry = self.entry(entry_id)
         return self._answer(self.suggestion(entry, lang).question, entry, lang, 100.0)
+
+    def answers(self, text: str, *, limit: int, lang: Lang) -> list[Answer]:
+        """Several answers at once (inline mode): the best and related entries, or suggestions.
+
+        An empty `text` lists the popular entries in `lang`.
+        """
+        if not text:
+            return [self.answer_entry(e.id, lang=lang) for e in self.popular(limit)]
+        best = self.ask(text)
+        ids: list[str] = [best.id] if best.answered and best.id else []
+        if best.answered:
+            floor = self.threshold * RELATED_SHARE
+            ids += [m.entry.id for m in self.find(text, limit=limit + 1) if m.score >= floor]
+        else:
+            ids += [s.id for s in best.suggestions]
+        unique = list(dict.fromkeys(ids))[:limit]
+        return [self.answer_entry(entry_id, lang=best.lang) for entry_id in unique]
 
     def popular(self, limit: int = 5) -> list[Entry]:
         """The entries marked popular, then the rest, in knowledge-file order."""

@@ -44,6 +44,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.answering.normalize import Analyzer, Normalizer, detect_lang
+from bot.errors import KnowledgeDatabaseError
 from bot.knowledge import files as knowledge_files
 from bot.models import ArticleInfo, Entry
 
@@ -78,10 +79,6 @@ CREATE TABLE vocabulary (
     PRIMARY KEY (term, entry_id)
 ) WITHOUT ROWID;
 """
-
-
-class DatabaseError(Exception):
-    """The database is missing, corrupt or stale; the message says how to recover."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +300,7 @@ async def ensure_built(db_path: Path, knowledge_dir: Path) -> Path:
         log.info("knowledge database %s is %s; rebuilding", db_path, reason)
         await build(knowledge_dir, db_path)
     elif not db_path.is_file():
-        raise DatabaseError(
+        raise KnowledgeDatabaseError(
             f"no knowledge database at {db_path} and no knowledge folder at {knowledge_dir}; "
             "set KNOWLEDGE_DIR to the project's knowledge/ folder"
         )
@@ -339,7 +336,7 @@ async def load(db_path: Path) -> KnowledgeBase:
                 await db.execute("SELECT term, entry_id, strength FROM vocabulary")
             ).fetchall()
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(
+        raise KnowledgeDatabaseError(
             f"cannot read the knowledge database {db_path} ({exc}); "
             "delete it and run 'python -m bot build'"
         ) from exc

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.errors import KnowledgeError
 from bot.models import ArticleInfo, Entry
 
 ENTRY_FIELDS = {
@@ -32,14 +33,6 @@ ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SPACE_RE = re.compile(r"\s+")
 # libyaml's parser when PyYAML was built with it: the same nodes and line marks, much faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class KnowledgeError(Exception):
-    """The knowledge files are invalid; the message lists every problem with file:line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.errors import CallbackDataTooLongError, InvalidCallbackError
 from bot.models import Lang
 
 MAX_CALLBACK_BYTES = 64
@@ -37,14 +38,6 @@ class Kind(StrEnum):
     TOPICS_PAGE = "p"  # show page `value` of the /topics keyboard
 
 
-class InvalidCallbackError(ValueError):
-    """Callback data the bot did not make (forged, tampered or from an old key); ignore it."""
-
-
-class CallbackDataTooLongError(ValueError):
-    """Button data would exceed Telegram's 64 bytes; use a shorter entry id in knowledge/."""
-
-
 @dataclass(frozen=True, slots=True)
 class Action:
     """A decoded button press."""
@@ -57,6 +50,11 @@ class Action:
     def page(self) -> int:
         """The page number of a TOPICS_PAGE action."""
         return int(self.value)
+
+
+def pattern(*kinds: Kind) -> str:
+    """A regex for CallbackQueryHandler(pattern=…) that routes data of these kinds."""
+    return "^[" + "".join(k.value for k in kinds) + "][" + "".join(_LANGS_BY_CODE) + "]\\|"
 
 
 def derive_secret(token: str) -> bytes:

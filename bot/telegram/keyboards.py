@@ -38,6 +38,11 @@ def page_count(total: int, per_page: int = TOPICS_PER_PAGE) -> int:
     return max(1, -(-total // per_page))
 
 
+def clamp_page(page: int, total: int, per_page: int = TOPICS_PER_PAGE) -> int:
+    """`page` moved into the pages that `total` entries fill (a stale button may point past)."""
+    return min(max(page, 0), page_count(total, per_page) - 1)
+
+
 def topic_rows(
     signer: CallbackSigner,
     entries: Sequence[Entry],
@@ -47,7 +52,7 @@ def topic_rows(
 ) -> Rows:
     """One page of the /topics keyboard, with ◀/▶ page turns when there is more than a page."""
     pages = page_count(len(entries), per_page)
-    page = min(max(page, 0), pages - 1)
+    page = clamp_page(page, len(entries), per_page)
     shown = entries[page * per_page : (page + 1) * per_page]
     rows: Rows = [
         [(truncate(e.label(lang), MAX_LABEL_CHARS), signer.answer(e.id, lang))] for e in shown

@@ -1,0 +1,76 @@
+"""Logging: configured once, at the entry point, and never showing a secret.
+
+`configure` is called by the command line before anything logs. `redact_in_logs` puts a
+`SecretRedactingFilter` on every handler, because python-telegram-bot and httpx log request
+URLs, and those contain the bot token.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from urllib.parse import quote
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "[REDACTED]"
+# Libraries that log every request (with its URL) at INFO: quiet unless debugging.
+_CHATTY_LOGGERS = ("httpx",)
+
+
+def configure(level: int | str) -> None:
+    """Send log records to stderr at `level`; libraries' per-request lines only at DEBUG."""
+    root = logging.getLogger()
+    root.setLevel(level)
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(handler)
+    chatty_level = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(chatty_level)
+
+
+class SecretRedactingFilter(logging.Filter):
+    """Replaces a secret (the bot token) in every record, also in tracebacks."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+        # URLs may carry the secret percent-encoded (":" as "%3A").
+        self._variants = sorted({secret, quote(secret, safe="")}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for variant in self._variants:
+            text = text.replace(variant, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not ours to fix; still redact the parts
+            message = f"{record.msg} {record.args}"
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and record.exc_info[0] is not None:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.redact(text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def redact_in_logs(secret: str) -> None:
+    """Put a SecretRedactingFilter for `secret` on every root handler (once per secret).
+
+    With no logging configured yet (a library caller), basic logging is set up first: a
+    filter needs a handler to sit on, and Python's last-resort handler takes no filters.
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format=LOG_FORMAT)
+    for handler in root.handlers:
+        if not any(
+            isinstance(f, SecretRedactingFilter) and f.secret == secret for f in handler.filters
+        ):
+            handler.addFilter(SecretRedactingFilter(secret))

@@ -1,0 +1,481 @@
+"""The bot's handlers: thin async functions over the engine, formatting and state.
+
+Each handler reads the update, asks a pure module (`bot.answering`, `bot.telegram.formatting`,
+`bot.telegram.keyboards`) and replies. Cross-cutting checks are decorators: `admitted` applies
+the per-user rate limit to messages, `pressed` verifies and rate-limits button data.
+Replies are HTML without link previews through the application's `Defaults`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeAlias
+
+import aiosqlite
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import texts
+from bot.answering.engine import Engine
+from bot.config import DEFAULT_FEEDBACK_SALT, Settings
+from bot.errors import InvalidCallbackError, UnknownEntryError
+from bot.knowledge import database
+from bot.knowledge.reload import Change, ReplacementWatch
+from bot.models import Answer, Lang
+from bot.state import StateStore, Vote
+from bot.telegram import formatting, keyboards
+from bot.telegram.callbacks import Action, CallbackSigner, Kind
+from bot.telegram.messages import (
+    addressed_question,
+    command_argument,
+    describe,
+    is_admin_request,
+    question_text,
+    user_lang,
+)
+from bot.telegram.ratelimit import UserRateLimiter, Verdict
+
+log = logging.getLogger(__name__)
+
+BotApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+Context: TypeAlias = ContextTypes.DEFAULT_TYPE
+
+MAX_INLINE_RESULTS = 5
+# Answers never change while the bot runs, so Telegram may reuse inline results for a while.
+INLINE_CACHE_SECONDS = 300
+# Inline queries fire while the user types, so they get more room than chat messages.
+INLINE_RATE_FACTOR = 4
+WELCOME_EXAMPLES = 4
+
+
+def markup(rows: keyboards.Rows) -> InlineKeyboardMarkup | None:
+    """Telegram buttons from plain (label, callback_data) rows."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def admitted(
+    handler: Callable[[ArticleBot, Message, Update, Context], Coroutine[Any, Any, None]],
+) -> Callable[[ArticleBot, Update, Context], Coroutine[Any, Any, None]]:
+    """Run `handler` only for a message within its sender's rate limit.
+
+    The first refused message gets one 'slow down' notice; later ones are dropped silently.
+    """
+
+    @functools.wraps(handler)
+    async def wrapper(self: ArticleBot, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        user = update.effective_user
+        verdict = self.limiter.check(user.id if user else message.chat.id)
+        if verdict is Verdict.WARN:
+            log.info("user rate limit reached in a %s chat", message.chat.type)
+            await self.reply(message, texts.SLOW_DOWN(user_lang(user)))
+        if verdict is Verdict.ALLOW:
+            await handler(self, message, update, context)
+
+    return wrapper
+
+
+def pressed(
+    handler: Callable[[ArticleBot, Action, Update, Context], Coroutine[Any, Any, None]],
+) -> Callable[[ArticleBot, Update, Context], Coroutine[Any, Any, None]]:
+    """Run `handler` for button data this bot signed, within the presser's rate limit.
+
+    Every query gets answered: forged or stale data with an alert, a flood with a notice.
+    """
+
+    @functools.wraps(handler)
+    async def wrapper(self: ArticleBot, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            action = self.signer.parse(query.data)
+        except InvalidCallbackError as exc:
+            log.info("rejected a button press: %s", exc)
+            await query.answer(texts.STALE_BUTTON(user_lang(query.from_user)), show_alert=True)
+            return
+        verdict = self.limiter.check(query.from_user.id)
+        if verdict is not Verdict.ALLOW:
+            await query.answer(texts.SLOW_DOWN(action.lang) if verdict is Verdict.WARN else None)
+            return
+        await handler(self, action, update, context)
+
+    return wrapper
+
+
+class ArticleBot:
+    """The bot's handlers and the services they share (engine, state, limiter, signer)."""
+
+    def __init__(self, settings: Settings, signer: CallbackSigner, engine: Engine | None) -> None:
+        self.settings = settings
+        self.signer = signer
+        self._engine = engine
+        self._state: StateStore | None = None
+        self._count_saver: asyncio.Task[None] | None = None
+        # Set when the bot opened the knowledge database itself, so it can notice a rebuild.
+        self._watch: ReplacementWatch | None = None
+        self._reloading = False
+        self.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window_seconds)
+        self.inline_limiter = UserRateLimiter(
+            settings.user_rate_limit * INLINE_RATE_FACTOR, settings.user_rate_window_seconds
+        )
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the engine is not open yet; post_init opens it")
+        return self._engine
+
+    @property
+    def state(self) -> StateStore:
+        if self._state is None:
+            raise RuntimeError("the state database is not open yet; post_init opens it")
+        return self._state
+
+    # --------------------------------------------------------------------- lifecycle
+
+    async def post_init(self, application: BotApplication) -> None:
+        """Open the engine (unless given) and the state database."""
+        if self._engine is None:
+            path = self.settings.database_path
+            await database.ensure_built(path, self.settings.knowledge_dir)
+            self._watch = ReplacementWatch(path, self.settings.knowledge_reload_seconds)
+            self._watch.mark()  # before loading, so a rebuild during the load is noticed
+            self._engine = await Engine.open(path)
+        self._state = await StateStore.open(
+            self.settings.state_database_path,
+            salt=self.settings.feedback_salt.get_secret_value(),
+        )
+        # Saving counts once per question costs a transaction each (a fifth of a reply's
+        # CPU under load); a crash loses at most this interval of counts, never a vote.
+        self._count_saver = asyncio.create_task(
+            self._save_counts_periodically(), name="save-question-counts"
+        )
+        if self.settings.feedback_salt.get_secret_value() == DEFAULT_FEEDBACK_SALT:
+            log.warning(
+                "FEEDBACK_SALT is the default; set a random value in .env so user "
+                "hashes cannot be recomputed from public user ids"
+            )
+
+    async def post_shutdown(self, application: BotApplication) -> None:
+        """Stop saving counts periodically and close the state database (saving the rest)."""
+        if self._count_saver is not None:
+            self._count_saver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._count_saver
+            self._count_saver = None
+        if self._state is not None:
+            await self._state.close()
+            self._state = None
+
+    async def refresh_knowledge(self, update: object, context: Context) -> None:
+        """Before each update: reload the engine if the knowledge database was rebuilt."""
+        watch = self._watch
+        if watch is None or self._reloading:
+            return
+        change = watch.check()
+        if change is Change.MISSING:
+            log.warning(
+                "knowledge database %s is gone; still answering from memory. "
+                "Run 'python -m bot build' to recreate it",
+                watch.path,
+            )
+        elif change is Change.REPLACED:
+            await self._reload(watch)
+
+    async def _reload(self, watch: ReplacementWatch) -> None:
+        """Swap in an engine loaded from the new file; keep the old one if it is unreadable."""
+        self._reloading = True
+        try:
+            watch.mark()
+            engine = await Engine.open(watch.path)
+        except Exception as exc:  # whatever is wrong with the new file, keep serving
+            log.error(
+                "knowledge database %s was replaced but cannot be loaded, so the previous "
+                "version stays in use: %s",
+                watch.path,
+                exc,
+            )
+        else:
+            self._engine = engine
+            log.info("reloaded %s: %d entries", watch.path, len(engine.entries))
+        finally:
+            self._reloading = False
+
+    # --------------------------------------------------------------------- commands
+
+    @admitted
+    async def start(self, message: Message, update: Update, context: Context) -> None:
+        """/start: greet, or answer the entry named by a deep-link payload."""
+        lang = user_lang(update.effective_user)
+        if context.args:
+            try:
+                answer = self.engine.answer_entry(context.args[0], lang=lang)
+            except UnknownEntryError:
+                log.info("deep link to an unknown entry; greeting instead")
+            else:
+                await self._send_answer(message, answer, short=False)
+                return
+        await self._welcome(message, lang, context)
+
+    @admitted
+    async def help(self, message: Message, update: Update, context: Context) -> None:
+        """/help: what the bot knows and how to use it."""
+        await self._welcome(message, user_lang(update.effective_user), context)
+
+    @admitted
+    async def ask(self, message: Message, update: Update, context: Context) -> None:
+        """/ask <question>: the full answer."""
+        await self._command_question(message, update, context, short=False)
+
+    @admitted
+    async def fact(self, message: Message, update: Update, context: Context) -> None:
+        """/fact <question>: the one-line answer plus the quote."""
+        await self._command_question(message, update, context, short=True)
+
+    @admitted
+    async def about(self, message: Message, update: Update, context: Context) -> None:
+        """/about: the article's title, newspaper, date and reporter."""
+        html = formatting.about_html(self.engine.article, user_lang(update.effective_user))
+        await self.reply(message, html)
+
+    @admitted
+    async def topics(self, message: Message, update: Update, context: Context) -> None:
+        """/topics: the first page of topic buttons."""
+        html, rows = self._topics_page(user_lang(update.effective_user), 0)
+        await self.reply(message, html, rows)
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """/stats: totals for ADMIN_IDS in private chat; anyone else gets no reply at all."""
+        message = update.effective_message
+        if message is None or not is_admin_request(message, self.settings.admin_ids):
+            log.info("ignored /stats from someone not in ADMIN_IDS")
+            return
+        totals = await self.state.stats()
+        await self.reply(message, formatting.stats_html(totals, user_lang(message.from_user)))
+
+    @admitted
+    async def unknown_command(self, message: Message, update: Update, context: Context) -> None:
+        """A command the bot does not have, in private chat."""
+        await self.reply(message, texts.UNKNOWN_COMMAND(user_lang(update.effective_user)))
+
+    # --------------------------------------------------------------------- messages
+
+    @admitted
+    async def private_text(self, message: Message, update: Update, context: Context) -> None:
+        """Private chat: every text message is a question."""
+        question = question_text(message, context.bot.username, context.bot.id)
+        if question:
+            await self._answer_question(message, question, short=False)
+
+    @admitted
+    async def group_text(self, message: Message, update: Update, context: Context) -> None:
+        """Group chat, addressed to the bot (the handler's filter checks): answer it."""
+        question = addressed_question(message, context.bot.username, context.bot.id)
+        if question:
+            await self._answer_question(message, question, short=False)
+            return
+        lang = user_lang(update.effective_user)
+        usage = formatting.ask_usage_html(lang, "ask", context.bot.username, self._example(lang))
+        await self.reply(message, usage)
+
+    @admitted
+    async def non_text(self, message: Message, update: Update, context: Context) -> None:
+        """Private chat: stickers, photos and the like get a request for text."""
+        await self.reply(message, texts.PLEASE_SEND_TEXT(user_lang(update.effective_user)))
+
+    # --------------------------------------------------------------------- buttons & inline
+
+    @pressed
+    async def answer_button(self, action: Action, update: Update, context: Context) -> None:
+        """A 'did you mean', example or topic button: answer its entry in the same chat."""
+        query = update.callback_query
+        assert query is not None  # `pressed` checked
+        where = query.message
+        if where is None or not isinstance(where, Message):
+            # A button on an inline-mode message: there is no chat to answer in.
+            await query.answer(texts.STALE_BUTTON(action.lang), show_alert=True)
+            return
+        try:
+            answer = self.engine.answer_entry(action.value, lang=action.lang)
+        except UnknownEntryError:
+            await query.answer(texts.STALE_BUTTON(action.lang), show_alert=True)
+            return
+        await query.answer()
+        await self._send_answer(where, answer, short=False)
+
+    @pressed
+    async def vote_button(self, action: Action, update: Update, context: Context) -> None:
+        """👍/👎 under an answer: store the vote (salted, no ids) and thank the user."""
+        query = update.callback_query
+        assert query is not None  # `pressed` checked
+        try:
+            entry = self.engine.entry(action.value)
+        except UnknownEntryError:
+            await query.answer(texts.STALE_BUTTON(action.lang), show_alert=True)
+            return
+        chat_type = query.message.chat.type if query.message is not None else "inline"
+        vote = Vote.UP if action.kind is Kind.VOTE_UP else Vote.DOWN
+        await self.state.record_vote(entry.id, query.from_user.id, str(chat_type), vote)
+        await query.answer(texts.VOTE_THANKS(action.lang))
+
+    @pressed
+    async def topics_button(self, action: Action, update: Update, context: Context) -> None:
+        """◀/▶ under /topics: show another page in the same message."""
+        query = update.callback_query
+        assert query is not None  # `pressed` checked
+        await query.answer()
+        html, rows = self._topics_page(action.lang, action.page)
+        try:
+            await query.edit_message_text(html, reply_markup=markup(rows))
+        except BadRequest as exc:  # a double tap: the page is already shown
+            if "not modified" not in exc.message.lower():
+                raise
+
+    @pressed
+    async def unknown_button(self, action: Action, update: Update, context: Context) -> None:
+        """Signed data of a kind no handler routes (from a newer or older version)."""
+        query = update.callback_query
+        assert query is not None  # `pressed` checked
+        await query.answer(texts.STALE_BUTTON(action.lang), show_alert=True)
+
+    async def inline(self, update: Update, context: Context) -> None:
+        """Inline mode: up to five answers; an empty query lists popular facts."""
+        inline_query = update.inline_query
+        if inline_query is None:
+            return
+        if self.inline_limiter.check(inline_query.from_user.id) is not Verdict.ALLOW:
+            return  # Telegram simply shows no results; nothing to tell the user
+        text = inline_query.query.strip()
+        answers = self.engine.answers(
+            text, limit=MAX_INLINE_RESULTS, lang=user_lang(inline_query.from_user)
+        )
+        results = [
+            InlineQueryResultArticle(
+                id=answer.id or str(index),
+                title=formatting.truncate(answer.question, keyboards.MAX_LABEL_CHARS),
+                description=formatting.short_answer(answer.answer),
+                input_message_content=InputTextMessageContent(
+                    formatting.answer_html(answer, self.engine.article)
+                ),
+                reply_markup=markup(self._answer_rows(answer)),
+            )
+            for index, answer in enumerate(answers)
+        ]
+        # The empty query's list follows the user's language, so it is personal.
+        await inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=not text)
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log any handler error with its context; never let it stop the bot."""
+        log.error("error while handling %s", describe(update), exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(
+                    texts.ERROR_APOLOGY(user_lang(update.callback_query.from_user))
+                )
+            elif update.message is not None and update.message.chat.type == ChatType.PRIVATE:
+                await update.message.reply_text(
+                    texts.ERROR_APOLOGY(user_lang(update.effective_user))
+                )
+        except TelegramError as exc:  # already answered, or Telegram is unreachable
+            log.warning("could not apologise for %s: %s", describe(update), exc)
+
+    # --------------------------------------------------------------------- replies
+
+    async def reply(self, message: Message, html: str, rows: keyboards.Rows | None = None) -> None:
+        """Reply to `message`, threaded to it outside private chats."""
+        threaded = message.chat.type != ChatType.PRIVATE
+        await message.reply_text(
+            html,
+            reply_markup=markup(rows or []),
+            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
+            if threaded
+            else None,
+            do_quote=False if not threaded else None,
+        )
+
+    async def _command_question(
+        self, message: Message, update: Update, context: Context, *, short: bool
+    ) -> None:
+        question = command_argument(message)
+        if question:
+            await self._answer_question(message, question, short=short)
+            return
+        lang = user_lang(update.effective_user)
+        command = "fact" if short else "ask"
+        usage = formatting.ask_usage_html(lang, command, context.bot.username, self._example(lang))
+        await self.reply(message, usage)
+
+    async def _answer_question(self, message: Message, question: str, *, short: bool) -> None:
+        answer = self.engine.ask(question)
+        self.state.count_question(answered=answer.answered)
+        await self._send_answer(message, answer, short=short)
+
+    async def _send_answer(self, message: Message, answer: Answer, *, short: bool) -> None:
+        html = (
+            formatting.fact_html(answer)
+            if short
+            else formatting.answer_html(answer, self.engine.article)
+        )
+        await self.reply(message, html, self._answer_rows(answer))
+
+    def _answer_rows(self, answer: Answer) -> keyboards.Rows:
+        """👍/👎 under an answer, or 'did you mean' buttons under a decline."""
+        if answer.answered and answer.id is not None:
+            return keyboards.feedback_rows(self.signer, answer.id, answer.lang)
+        return keyboards.question_rows(self.signer, answer.suggestions, answer.lang)
+
+    def _example(self, lang: Lang) -> str:
+        """A question the article answers, to show how to ask."""
+        popular = self.engine.popular(1)
+        return self.engine.suggestion(popular[0], lang).question if popular else ""
+
+    async def _welcome(self, message: Message, lang: Lang, context: Context) -> None:
+        examples = [self.engine.suggestion(e, lang) for e in self.engine.popular(WELCOME_EXAMPLES)]
+        html = formatting.welcome_html(
+            self.engine.article,
+            lang,
+            bot_username=context.bot.username,
+            topic_count=len(self.engine.entries),
+            examples=examples,
+        )
+        await self.reply(message, html, keyboards.question_rows(self.signer, examples, lang))
+
+    def _topics_page(self, lang: Lang, page: int) -> tuple[str, keyboards.Rows]:
+        entries = self.engine.entries
+        page = keyboards.clamp_page(page, len(entries))
+        return (
+            formatting.topics_html(lang, page, keyboards.page_count(len(entries))),
+            keyboards.topic_rows(self.signer, entries, lang, page),
+        )
+
+    async def _save_counts_periodically(self) -> None:
+        """Write the /stats counters every STATS_SAVE_SECONDS, off the reply path."""
+        while True:
+            await asyncio.sleep(self.settings.stats_save_seconds)
+            try:
+                await self.state.flush_counts()
+            except aiosqlite.Error as exc:  # statistics must never cost the user an answer
+                log.warning("could not save the question counts (kept for the next try): %s", exc)

@@ -1,0 +1,108 @@
+"""Reading Telegram messages: who asked, in which language, and what the question is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import Message, MessageEntity, Update, User
+from telegram.constants import ChatType
+from telegram.ext import filters
+
+from bot.models import Lang
+from bot.telegram.formatting import printable
+
+
+def user_lang(user: User | None) -> Lang:
+    """English for users whose Telegram app is in English, Korean for everyone else."""
+    code = (user.language_code or "") if user else ""
+    return "en" if code.lower().startswith("en") else "ko"
+
+
+def _without_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` minus the (offset, length) spans, which are in UTF-16 units like entities."""
+    encoded = text.encode("utf-16-le")
+    for offset, length in sorted(spans, reverse=True):
+        encoded = encoded[: offset * 2] + encoded[(offset + length) * 2 :]
+    return encoded.decode("utf-16-le", errors="ignore")
+
+
+def _mentions_of(message: Message, bot_username: str, bot_id: int) -> list[tuple[int, int]]:
+    """Where `message` mentions the bot: @username or a text mention of its user."""
+    spans = []
+    wanted = "@" + bot_username.lower()
+    for entity, text in message.parse_entities(
+        [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    ).items():
+        if (entity.type == MessageEntity.MENTION and text.lower() == wanted) or (
+            entity.type == MessageEntity.TEXT_MENTION
+            and entity.user is not None
+            and entity.user.id == bot_id
+        ):
+            spans.append((entity.offset, entity.length))
+    return spans
+
+
+def question_text(message: Message, bot_username: str, bot_id: int) -> str:
+    """The message text without mentions of the bot."""
+    text = message.text or ""
+    return " ".join(_without_spans(text, _mentions_of(message, bot_username, bot_id)).split())
+
+
+def is_reply_to(message: Message, bot_id: int) -> bool:
+    """True when `message` replies to one of the bot's own messages."""
+    replied = message.reply_to_message
+    return replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
+
+
+def addressed_question(message: Message, bot_username: str, bot_id: int) -> str | None:
+    """In a group: the question if the message is addressed to the bot, else None.
+
+    Addressed means an @mention of the bot or a reply to one of the bot's own messages;
+    commands are routed to their handlers before this is asked. Both still reach the bot
+    with privacy mode on.
+    """
+    if not is_reply_to(message, bot_id) and not _mentions_of(message, bot_username, bot_id):
+        return None
+    return question_text(message, bot_username, bot_id)
+
+
+def command_argument(message: Message) -> str:
+    """What follows the leading /command (or /command@bot); "" if nothing printable does."""
+    parts = (message.text or "").split(maxsplit=1)
+    argument = parts[1].strip() if len(parts) > 1 else ""
+    return argument if printable(argument).strip() else ""
+
+
+def is_admin_request(message: Message, admin_ids: frozenset[int]) -> bool:
+    """True for a message from a user in ADMIN_IDS, in a private chat (groups would see it)."""
+    sender = message.from_user
+    return sender is not None and sender.id in admin_ids and message.chat.type == ChatType.PRIVATE
+
+
+def describe(update: object) -> str:
+    """A log-friendly summary of an update: its id, kind and chat type, no user text."""
+    if not isinstance(update, Update):
+        return repr(update)[:200]
+    kind = next((k for k in Update.ALL_TYPES if getattr(update, k, None) is not None), "?")
+    chat = update.effective_chat
+    where = f" in a {chat.type} chat" if chat else ""
+    return f"update {update.update_id} ({kind}{where})"
+
+
+class SentViaThisBot(filters.MessageFilter):
+    """Messages posted through the bot's own inline mode: they are answers, not questions."""
+
+    def filter(self, message: Message) -> bool:
+        return message.via_bot is not None and message.via_bot.id == message.get_bot().id
+
+
+class AddressedToThisBot(filters.MessageFilter):
+    """Group messages that @mention the bot or reply to one of its messages."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        return addressed_question(message, bot.username, bot.id) is not None
+
+
+SENT_VIA_THIS_BOT = SentViaThisBot(name="SentViaThisBot")
+ADDRESSED_TO_THIS_BOT = AddressedToThisBot(name="AddressedToThisBot")
