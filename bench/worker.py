@@ -94,10 +94,10 @@ def ask(
 
     rss_before = proc_status()
     started = time.perf_counter()
-    kb = asyncio.run(database.load(db_path))
+    compiled = asyncio.run(database.load(db_path))
     loaded = time.perf_counter()
     rss_kb = proc_status()
-    engine = Engine(kb)
+    engine = Engine(compiled)
     ready = time.perf_counter()
     rss_loaded = proc_status()
 
@@ -135,12 +135,12 @@ def ask(
     negatives = [o for o in outcomes if o["category"] in ("neg", "hardneg")]
     result: dict[str, Any] = {
         "code": version,
-        "entries": len(kb.entries),
-        "questions_stored": len(kb.questions),
-        "terms": len(kb.vocabulary),
+        "entries": len(compiled.entries),
+        "questions_stored": len(compiled.questions),
+        "terms": len(compiled.vocabulary),
         "load_s": loaded - started,
         "engine_init_s": ready - loaded,
-        "postings": sum(len(p) for p in kb.vocabulary.values()),
+        "postings": sum(len(p) for p in compiled.vocabulary.values()),
         "rss_before_load_kb": rss_before.get("VmRSS"),
         "rss_kb_read_kb": rss_kb.get("VmRSS"),
         "rss_loaded_kb": rss_loaded.get("VmRSS"),
@@ -160,7 +160,7 @@ def ask(
         "outcomes": outcomes,
     }
     if baseline:
-        result["baseline"] = _baseline(kb, dev, mixed, repeats, budget, baseline_accuracy)
+        result["baseline"] = _baseline(compiled, dev, mixed, repeats, budget, baseline_accuracy)
     if profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -174,7 +174,7 @@ def ask(
 
 
 def _baseline(
-    kb: Any,
+    compiled: Any,
     dev: list[tuple[str, str, tuple[str, ...] | None]],
     mixed: list[str],
     repeats: int,
@@ -188,9 +188,9 @@ def _baseline(
     """
     from rapidfuzz import fuzz, process, utils
 
-    choices = [q.text for q in kb.questions]
-    owners = [q.entry_id for q in kb.questions]
-    entries = {e.id: e for e in kb.entries}
+    choices = [q.text for q in compiled.questions]
+    owners = [q.entry_id for q in compiled.questions]
+    entries = {e.id: e for e in compiled.entries}
 
     def naive(question: str) -> tuple[str, float, int] | None:
         return process.extractOne(

@@ -166,7 +166,7 @@ def evaluate(
 ) -> int:
     """Score a dev.tsv-style file; exit code 1 when accuracy is below `min_accuracy`."""
     tallies: dict[str, _Tally] = {}
-    body = fold_whitespace(engine.kb.body)
+    body = fold_whitespace(engine.knowledge.body)
     bad_quotes = 0
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#") or line.startswith("category\t"):

@@ -31,6 +31,14 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Subject:
+    """The person an article is about: every form of the name is read as one `term`."""
+
+    term: str = ""
+    forms: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleInfo:
     """The article's bibliographic facts, for /about and citation lines."""
 

@@ -23,10 +23,10 @@ def knowledge_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def knowledge_base(knowledge_db: Path) -> database.KnowledgeBase:
+def knowledge_base(knowledge_db: Path) -> database.CompiledKnowledge:
     return asyncio.run(database.load(knowledge_db))
 
 
 @pytest.fixture(scope="session")
-def engine(knowledge_base: database.KnowledgeBase) -> Engine:
+def engine(knowledge_base: database.CompiledKnowledge) -> Engine:
     return Engine(knowledge_base)

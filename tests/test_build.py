@@ -52,10 +52,10 @@ async def build_problems(knowledge_dir: Path, tmp_path: Path) -> list[str]:
 
 async def test_build_writes_a_database(knowledge_dir: Path, tmp_path: Path) -> None:
     db_path = await database.build(knowledge_dir, tmp_path / "data" / "k.sqlite3")
-    kb = await database.load(db_path)
-    assert [e.id for e in kb.entries] == ["age"]
-    assert kb.article.reporter == "허정원"
-    assert "나이" in kb.vocabulary
+    compiled = await database.load(db_path)
+    assert [e.id for e in compiled.entries] == ["age"]
+    assert compiled.article.reporter == "허정원"
+    assert "나이" in compiled.vocabulary
     assert not list(db_path.parent.glob(".build-*")), "temporary build files must not be left"
 
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import texts
 from bot.answering.engine import Engine
 from bot.models import Answer, ArticleInfo, Lang, Suggestion
-from bot import texts
 from bot.telegram import formatting
 from tests.botapi_standin import parse_telegram_html
 from tests.updates import utf16_len

@@ -384,7 +384,7 @@ class RecordingMatcher(Matcher):
 
 
 @pytest.fixture(scope="module")
-def recording_engine(knowledge_base: database.KnowledgeBase) -> Engine:
+def recording_engine(knowledge_base: database.CompiledKnowledge) -> Engine:
     engine = Engine(knowledge_base)
     engine.matcher = RecordingMatcher(knowledge_base)
     return engine

@@ -123,7 +123,7 @@ def test_question_word_picks_among_facts_about_one_event(
 
 
 def test_entries_answer_the_question_types_their_facts_imply() -> None:
-    from bot.knowledge.database import answer_types
+    from bot.answering.indexing import answer_types
 
     assert answer_types("2013년에는 국방부장관상을 받았다") == ["언제 년도 when year"]
     assert answer_types("30만~50만 달러") == ["얼마 how much"]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot.answering import korean
 from bot.answering.engine import Engine
 from bot.answering.normalize import Analyzer, Normalizer, clean, detect_lang, strip_addressing
+from bot.models import Subject
 
 ALIASES = {"오픈에이아이": "openai", "오픈ai": "openai", "유니스트": "unist", "mit": "mit"}
 
@@ -68,6 +69,7 @@ LEXICON = {
     "연봉", "얼마", "졸업", "언제", "나이", "몇", "살", "기술", "수준", "제프딘", "openai",
     "어떻게", "받", "심정",
 }  # fmt: skip
+SUBJECT = Subject("김태훈", frozenset({"김태훈", "김태훈씨", "kim"}))
 
 
 @pytest.mark.parametrize(
@@ -92,7 +94,7 @@ LEXICON = {
     ],
 )
 def test_terms(text: str, terms: list[str]) -> None:
-    analyzer = Analyzer(LEXICON)
+    analyzer = Analyzer(LEXICON, SUBJECT)
     assert analyzer.terms(Normalizer().normalize(text)) == terms
 
 

@@ -24,8 +24,8 @@ from telegram import Update
 
 from bot.answering.engine import Engine
 from bot.config import Settings
-from bot.knowledge import database
 from bot.errors import ConfigurationError
+from bot.knowledge import database
 from bot.logs import SecretRedactingFilter, redact_in_logs
 from bot.telegram.app import (
     INLINE_CACHE_SECONDS,

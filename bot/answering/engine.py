@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.answering.matcher import ANSWER_THRESHOLD, Match, Matcher
+from bot.answering.matcher import Match, Matcher
 from bot.answering.normalize import detect_lang, strip_addressing
+from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.errors import UnknownEntryError
 from bot.knowledge import database
 from bot.models import Answer, ArticleInfo, Entry, Lang, Suggestion
@@ -25,16 +26,18 @@ RELATED_SHARE = 0.6
 class Engine:
     """Answers questions about the article from a compiled knowledge base."""
 
-    def __init__(self, kb: database.KnowledgeBase, *, threshold: float = ANSWER_THRESHOLD) -> None:
-        self.kb = kb
-        self.matcher = Matcher(kb)
-        self.threshold = threshold
-        self._entries = {e.id: e for e in kb.entries}
+    def __init__(
+        self, compiled: database.CompiledKnowledge, *, policy: ScoringPolicy = DEFAULT_POLICY
+    ) -> None:
+        self.knowledge = compiled
+        self.matcher = Matcher(compiled, policy=policy)
+        self.threshold = policy.answer_threshold
+        self._entries = {e.id: e for e in compiled.entries}
         self._first_question: dict[tuple[str, str], str] = {}
-        for q in kb.questions:
+        for q in compiled.questions:
             self._first_question.setdefault((q.entry_id, q.lang), q.text)
         # Ranked once: every decline offers from it, and sorting 100,000 entries is slow.
-        self._by_popularity = sorted(kb.entries, key=lambda e: not e.popular)
+        self._by_popularity = sorted(compiled.entries, key=lambda e: not e.popular)
 
     @classmethod
     async def open(cls, db_path: Path, knowledge_dir: Path | None = None) -> Engine:
@@ -45,11 +48,11 @@ class Engine:
 
     @property
     def article(self) -> ArticleInfo:
-        return self.kb.article
+        return self.knowledge.article
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        return self.kb.entries
+        return self.knowledge.entries
 
     def entry(self, entry_id: str) -> Entry:
         try:

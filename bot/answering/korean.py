@@ -145,10 +145,6 @@ STOPWORDS_KO: frozenset[str] = frozenset(
 # Everyone in the article is "him" unless named: the interviewee's name and pronouns are neutral.
 SUBJECT_KO: frozenset[str] = frozenset("그 그는 그가 이사람 저사람 그사람 걔 그분 그친구".split())
 
-# The interviewee's name, in every form, becomes one term; the matcher gives it little weight
-# because nearly every fact is about him.
-SUBJECT_TERM = "김태훈"
-SUBJECT_NAMES: frozenset[str] = frozenset("김태훈 태훈 김씨 태훈씨 김태훈씨 kim taehoon".split())
 
 # Question words in their inflected or colloquial forms, folded to one term each.
 WH_FORMS: dict[str, str] = {

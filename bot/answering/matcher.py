@@ -7,7 +7,7 @@ mixes how much of that weight it covers with how closely the question resembles 
 curated questions. Naming a person or organisation the entry never mentions halves the
 score, so "머스크 나이" is not answered with the interviewee's age.
 
-Scores run from 0 to 100; `ANSWER_THRESHOLD` is where an answer becomes trustworthy.
+Scores run from 0 to 100; the formula and every weight are in `bot.answering.scoring`.
 
 Speed: coverage is summed over posting arrays with numpy (one vector operation per query
 term instead of one dictionary update per entry), and re-ranking stops as soon as no
@@ -28,25 +28,17 @@ import numpy.typing as npt
 
 from bot.answering import korean
 from bot.answering.normalize import Analyzer, Normalizer
+from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.answering.typos import TypoIndex
-from bot.knowledge.database import KnowledgeBase
+from bot.knowledge.database import CompiledKnowledge
 from bot.models import Entry
 
-ANSWER_THRESHOLD = 55.0
-"""Below this score the engine declines; tuned on the dev set, checked on held-out wordings."""
-
-COVERAGE_SHARE = 0.65
-FUZZY_CUTOFF = 0.85
-PREFIX_SIMILARITY = 0.85
-COMPOUND_SIMILARITY = 0.85
-NAME_MISMATCH_FACTOR = 0.5
-SUBJECT_WEIGHT = 0.3
-QUESTION_WORD_MISMATCH_FACTOR = 0.85
+ANSWER_THRESHOLD = DEFAULT_POLICY.answer_threshold
 QUESTION_WORDS = frozenset(
     "언제 어디 누구 얼마 몇 무엇 왜 when where who what whi much mani old".split()
 )
-"""What a question asks for; an entry none of whose words answer that kind is a weaker match."""
-RERANK_CANDIDATES = 30
+"""What a question asks for, as the analyser's terms (English ones are Snowball stems: why →
+whi, many → mani); an entry none of whose terms answer that kind is a weaker match."""
 RESOLVE_CACHE_SIZE = 50_000
 EAGER_POSTINGS = 256
 """Posting lists at least this long become arrays at load time; shorter ones on first use."""
@@ -75,12 +67,15 @@ class _Term:
 class Matcher:
     """An in-memory index over one compiled knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
-        self.normalizer = Normalizer(kb.aliases)
-        self.analyzer = Analyzer(kb.lexicon)
-        self.entries = {e.id: e for e in kb.entries}
-        self._entry_ids = [e.id for e in kb.entries]
+    def __init__(
+        self, compiled: CompiledKnowledge, *, policy: ScoringPolicy = DEFAULT_POLICY
+    ) -> None:
+        self.knowledge = compiled
+        self.policy = policy
+        self.normalizer = Normalizer(compiled.aliases)
+        self.analyzer = Analyzer(compiled.lexicon, compiled.subject)
+        self.entries = {e.id: e for e in compiled.entries}
+        self._entry_ids = [e.id for e in compiled.entries]
         self._entry_index = {entry_id: i for i, entry_id in enumerate(self._entry_ids)}
         # Equal coverage is decided by entry id, as equal scores are in `find`.
         self._id_rank = np.empty(len(self._entry_ids), dtype=np.intp)
@@ -88,22 +83,22 @@ class Matcher:
             len(self._entry_ids)
         )
         count = max(len(self.entries), 1)
-        self._idf = {t: math.log(1 + count / len(p)) for t, p in kb.vocabulary.items()}
+        self._idf = {t: math.log(1 + count / len(p)) for t, p in compiled.vocabulary.items()}
         self._unknown_weight = math.log(1 + count)
-        self._sorted_terms = sorted(kb.vocabulary)
+        self._sorted_terms = sorted(compiled.vocabulary)
         self._typos = TypoIndex(self._sorted_terms)
         self._resolved: dict[str, _Term] = {}
         # Long posting lists are converted up front so no question pays for the conversion.
         self._postings: dict[str, _Postings] = {
             term: self._to_arrays(postings)
-            for term, postings in kb.vocabulary.items()
+            for term, postings in compiled.vocabulary.items()
             if len(postings) >= EAGER_POSTINGS
         }
         # Per entry: each curated question's text and total idf weight, and for each term
         # the positions of the questions that use it.
         self._questions: dict[str, list[tuple[str, float]]] = defaultdict(list)
         self._questions_using: dict[str, dict[str, list[int]]] = defaultdict(dict)
-        for q in kb.questions:
+        for q in compiled.questions:
             unique = set(q.terms)
             weight = sum(self._idf.get(t, 0.0) for t in unique)
             position = len(self._questions[q.entry_id])
@@ -122,6 +117,8 @@ class Matcher:
         total = sum(t.weight for t in terms)
         if not terms or total <= 0:
             return []
+        policy = self.policy
+        share = policy.coverage_share
         coverage = self._coverage(terms)
         asked = [t.text for t in terms if t.text in QUESTION_WORDS]
         matches: list[Match] = []
@@ -131,16 +128,16 @@ class Matcher:
             # Similarity is at most 1 and the factors only lower a score, so once even a
             # perfect similarity cannot reach the top `limit`, no later candidate (they come
             # in falling coverage) can either.
-            ceiling = 100 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE))
+            ceiling = 100 * (share * cov + (1 - share))
             if len(best_scores) >= limit and ceiling < best_scores[0]:
                 break
             entry_id = self._entry_ids[index]
             similarity, question = self._question_similarity(entry_id, terms, total)
-            score = 100 * (COVERAGE_SHARE * cov + (1 - COVERAGE_SHARE) * similarity)
+            score = 100 * (share * cov + (1 - share) * similarity)
             if any(t.is_name and not self._mentions(entry_id, t) for t in terms):
-                score *= NAME_MISMATCH_FACTOR
-            if asked and not any(entry_id in self.kb.vocabulary.get(w, ()) for w in asked):
-                score *= QUESTION_WORD_MISMATCH_FACTOR
+                score *= policy.name_mismatch_factor
+            if asked and not any(entry_id in self.knowledge.vocabulary.get(w, ()) for w in asked):
+                score *= policy.question_word_mismatch_factor
             if len(best_scores) < limit:
                 heapq.heappush(best_scores, score)
             elif score > best_scores[0]:
@@ -167,16 +164,17 @@ class Matcher:
         return coverage
 
     def _candidates(self, coverage: npt.NDArray[np.float64]) -> list[int]:
-        """The RERANK_CANDIDATES entries of highest coverage, highest first, ties by id."""
+        """The `rerank_candidates` entries of highest coverage, highest first, ties by id."""
+        limit = self.policy.rerank_candidates
         touched = np.flatnonzero(coverage)
-        if len(touched) > RERANK_CANDIDATES:
+        if len(touched) > limit:
             # A big knowledge base has many entries of exactly equal coverage; which of them
             # make the cut must not depend on array order.
             values = coverage[touched]
-            cut = np.partition(values, -RERANK_CANDIDATES)[-RERANK_CANDIDATES]
+            cut = np.partition(values, -limit)[-limit]
             above = touched[values > cut]
             tied = touched[values == cut]
-            tied = tied[np.argsort(self._id_rank[tied])][: RERANK_CANDIDATES - len(above)]
+            tied = tied[np.argsort(self._id_rank[tied])][: limit - len(above)]
             touched = np.concatenate([above, tied])
         order = np.lexsort((self._id_rank[touched], -coverage[touched]))
         return [int(i) for i in touched[order]]
@@ -184,7 +182,7 @@ class Matcher:
     def _postings_of(self, term: str) -> _Postings:
         postings = self._postings.get(term)
         if postings is None:
-            postings = self._postings[term] = self._to_arrays(self.kb.vocabulary[term])
+            postings = self._postings[term] = self._to_arrays(self.knowledge.vocabulary[term])
         return postings
 
     def _to_arrays(self, postings: dict[str, float]) -> _Postings:
@@ -204,37 +202,45 @@ class Matcher:
         return cached
 
     def _resolve_uncached(self, text: str) -> _Term:
-        if text in self.kb.vocabulary:
-            weight = self._idf[text] * (SUBJECT_WEIGHT if text == korean.SUBJECT_TERM else 1.0)
-            return _Term(text, weight, ((text, 1.0),), text in self.kb.names)
+        if text in self.knowledge.vocabulary:
+            weight = self._idf[text] * (
+                self.policy.subject_weight if text == self.knowledge.subject.term else 1.0
+            )
+            return _Term(text, weight, ((text, 1.0),), text in self.knowledge.names)
         found: dict[str, float] = {}
         if korean.HANGUL_RE.match(text):
             # Known words that start the query term (졸업식 → 졸업),
             # or that it starts (인공지 → 인공지능). English has its stemmer instead.
             for cut in range(len(text) - 1, 1, -1):
-                if text[:cut] in self.kb.vocabulary:
-                    found[text[:cut]] = PREFIX_SIMILARITY
+                if text[:cut] in self.knowledge.vocabulary:
+                    found[text[:cut]] = self.policy.prefix_similarity
                     break
             if len(text) >= 2:
                 start = bisect.bisect_left(self._sorted_terms, text)
                 for term in self._sorted_terms[start : start + 5]:
                     if term.startswith(text):
-                        found.setdefault(term, PREFIX_SIMILARITY)
+                        found.setdefault(term, self.policy.prefix_similarity)
         # Keyboard-aware: 연뵹 → 연봉 (neighbouring keys) passes, 인구 → 연구 does not.
-        for term, similarity in self._typos.lookup(text, cutoff=FUZZY_CUTOFF):
+        for term, similarity in self._typos.lookup(text, cutoff=self.policy.fuzzy_cutoff):
             found[term] = max(found.get(term, 0.0), similarity)
         if not found:
             # An unknown compound of known words (갔다오 = 갔다 + 오) matches its parts.
-            parts = [p for p in self.analyzer.split_compound(text) if p in self.kb.vocabulary]
-            found = dict.fromkeys(parts, COMPOUND_SIMILARITY)
+            parts = [
+                p for p in self.analyzer.split_compound(text) if p in self.knowledge.vocabulary
+            ]
+            found = dict.fromkeys(parts, self.policy.compound_similarity)
         if not found:
             return _Term(text, self._unknown_weight, (), False)
         weight = max(self._idf[t] * s for t, s in found.items())
-        is_name = any(t in self.kb.names for t in found)
+        is_name = any(t in self.knowledge.names for t in found)
         return _Term(text, weight, tuple(found.items()), is_name)
 
     def _mentions(self, entry_id: str, term: _Term) -> bool:
-        return any(entry_id in self.kb.vocabulary[t] for t, _ in term.matches if t in self.kb.names)
+        return any(
+            entry_id in self.knowledge.vocabulary[t]
+            for t, _ in term.matches
+            if t in self.knowledge.names
+        )
 
     def _question_similarity(
         self, entry_id: str, terms: list[_Term], total: float

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 import snowballstemmer
 
 from bot.answering import korean
-from bot.models import Lang
+from bot.models import Lang, Subject
 
 # Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters.
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
@@ -141,8 +141,10 @@ def stem_english(word: str) -> str:
 class Analyzer:
     """Turns normalised text into matching terms, using the knowledge base's vocabulary."""
 
-    def __init__(self, lexicon: Iterable[str] = ()) -> None:
+    def __init__(self, lexicon: Iterable[str] = (), subject: Subject | None = None) -> None:
         self.lexicon: set[str] = set(lexicon)
+        # The subject, in every form, becomes one term (knowledge/aliases.yaml).
+        self.subject = subject or Subject()
         # Unspaced text is split only at words long or meaningful enough to be trusted.
         self._splitters = {
             w for w in self.lexicon if len(w) > 1 or w in korean.MEANINGFUL_SYLLABLES
@@ -167,8 +169,8 @@ class Analyzer:
     def _token_terms(self, token: str) -> list[str]:
         if _is_number(token):
             return [token]
-        if token in korean.SUBJECT_NAMES:
-            return [korean.SUBJECT_TERM]
+        if token in self.subject.forms:
+            return [self.subject.term]
         if _LATIN_RE.match(token):
             if token in EN_STOPWORDS:
                 return []

@@ -8,7 +8,7 @@ Schema (the one place it is written down):
 
     meta(key PRIMARY KEY, value)
         schema_version, fingerprint (knowledge files + analysis code), built_at,
-        and article_* bibliographic fields.
+        article_* bibliographic fields, subject_term and subject_forms (space-separated).
     article(id = 1, body)                      the verbatim article body
     entries(id PRIMARY KEY, position, topic, topic_en, answer_ko, answer_en, quote,
             popular, source)                   one row per curated fact
@@ -28,35 +28,34 @@ Schema (the one place it is written down):
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import logging
 import os
-import re
 import sqlite3
 import tempfile
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from bot.answering.normalize import Analyzer, Normalizer, detect_lang
+from bot.answering import indexing
 from bot.errors import KnowledgeDatabaseError
 from bot.knowledge import files as knowledge_files
-from bot.models import ArticleInfo, Entry
+from bot.models import ArticleInfo, Entry, Subject
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "2"
-CURATED, DERIVED = 1.0, 0.6
-CURATED_ONCE, CURATED_STEP, KEYWORD_MENTIONS = 0.8, 0.1, 2
-COMPOUND_PART = 0.9
-ANSWER_TYPE = 0.5
-MAX_ANALYSIS_PASSES = 4
-_ANALYSIS_SOURCES = ("answering/korean.py", "answering/normalize.py", "knowledge/database.py")
+SCHEMA_VERSION = "3"
+# The code whose changes change what a build writes: rebuild when any of it changes.
+_ANALYSIS_SOURCES = (
+    "answering/korean.py",
+    "answering/normalize.py",
+    "answering/indexing.py",
+    "answering/scoring.py",
+    "knowledge/database.py",
+)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,7 +89,7 @@ class StoredQuestion:
 
 
 @dataclass(frozen=True, slots=True)
-class KnowledgeBase:
+class CompiledKnowledge:
     """The compiled knowledge, as read back from SQLite."""
 
     article: ArticleInfo
@@ -101,6 +100,7 @@ class KnowledgeBase:
     names: frozenset[str]
     lexicon: frozenset[str]
     vocabulary: dict[str, dict[str, float]]  # term -> {entry id: strength}
+    subject: Subject
 
 
 def fingerprint(knowledge_dir: Path) -> str:
@@ -113,105 +113,11 @@ def fingerprint(knowledge_dir: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class _Analysis:
-    question_rows: list[tuple[str, int, str, str, str]]
-    vocabulary: dict[tuple[str, str], float]
-    names: list[str]
-    lexicon: set[str]
-
-
-def _analyse(kb: knowledge_files.Knowledge) -> _Analysis:
-    """Analyse every entry with the same analyser that will read the questions."""
-    normalizer = Normalizer(kb.aliases)
-    names = sorted({t for n in kb.names for t in normalizer.normalize(n).split()})
-    plain = Analyzer()
-    keywords = {
-        entry.id: [
-            term
-            for keyword in entry.keywords
-            for token in normalizer.normalize(keyword).split()
-            for term in (plain.terms(token) or [token])
-        ]
-        for entry in kb.entries
-    }
-    # The analyser splits unspaced text with known words, and what is known comes from the
-    # analysis itself: start from the curated keywords and iterate until the vocabulary is
-    # stable, so stored questions and incoming queries are analysed with the same lexicon.
-    lexicon = set(names).union(*keywords.values())
-    # Normalising does not depend on the lexicon, so each text is normalised once.
-    normalize = functools.lru_cache(maxsize=None)(normalizer.normalize)
-    for _ in range(MAX_ANALYSIS_PASSES):
-        used = lexicon
-        analyser = Analyzer(used)
-        question_rows, vocabulary = _index_entries(kb.entries, normalize, analyser, keywords)
-        lexicon = used | {term for term, _ in vocabulary}
-        if lexicon == used:
-            break
-    return _Analysis(question_rows, vocabulary, names, used)
-
-
-def _index_entries(
-    entries: tuple[Entry, ...],
-    normalize: Callable[[str], str],
-    analyser: Analyzer,
-    keywords: dict[str, list[str]],
-) -> tuple[list[tuple[str, int, str, str, str]], dict[tuple[str, str], float]]:
-    question_rows: list[tuple[str, int, str, str, str]] = []
-    vocabulary: dict[tuple[str, str], float] = {}
-
-    def add(entry_id: str, terms: list[str], strength: float) -> None:
-        for term in terms:
-            key = (term, entry_id)
-            vocabulary[key] = max(vocabulary.get(key, 0.0), strength)
-            # Index the parts of compounds too, so "군 복무" finds an entry that says 군복무.
-            for part in analyser.split_compound(term):
-                key = (part, entry_id)
-                vocabulary[key] = max(vocabulary.get(key, 0.0), strength * COMPOUND_PART)
-
-    for entry in entries:
-        # A word the entry's curators used again and again is what the entry is about; one
-        # that turns up in a single question is incidental ("군 복무 중에 면접 봤냐").
-        mentions: Counter[str] = Counter()
-        mentions.update({term: KEYWORD_MENTIONS for term in keywords[entry.id]})
-        for position, text in enumerate(entry.questions):
-            terms = analyser.terms(normalize(text))
-            question_rows.append((entry.id, position, text, detect_lang(text), " ".join(terms)))
-            mentions.update(set(terms))
-        for text in (entry.topic, entry.topic_en):
-            mentions.update(set(analyser.terms(normalize(text))))
-        for term, count in mentions.items():
-            add(entry.id, [term], min(CURATED, CURATED_ONCE + CURATED_STEP * (count - 1)))
-        for text in (entry.quote, entry.answer_ko, entry.answer_en):
-            add(entry.id, analyser.terms(normalize(text)), DERIVED)
-        for words in answer_types(f"{entry.quote} {entry.answer_ko}"):
-            add(entry.id, analyser.terms(normalize(words)), ANSWER_TYPE)
-    return question_rows, vocabulary
-
-
-# What kind of answer an entry gives, read off its text, as the question words that ask for
-# it: an entry quoting "2013년" answers "언제"/"몇 년도" even if no curated question says so.
-_ANSWER_TYPES = (
-    (
-        re.compile(r"\d+\s*(?:년|월|일)|\d{4}/\d{2}/\d{2}|다음달|올 초|오전|오후"),
-        "언제 년도 when year",
-    ),
-    (re.compile(r"달러|\d+\s*억|\d+\s*만\s*원"), "얼마 how much"),
-    (re.compile(r"\d+\s*(?:명|여 차례|차례|번)"), "몇 how many"),
-    (re.compile(r"\d+\s*세"), "몇 살 나이 how old"),
-)
-
-
-def answer_types(text: str) -> list[str]:
-    """Question words that ask for the kinds of facts `text` states."""
-    return [words for pattern, words in _ANSWER_TYPES if pattern.search(text)]
-
-
 async def build(knowledge_dir: Path, db_path: Path) -> Path:
     """Validate `knowledge_dir` and compile it into `db_path`, replacing it atomically."""
     started = time.perf_counter()
-    kb = knowledge_files.load(knowledge_dir)
-    analysis = _analyse(kb)
+    source = knowledge_files.load(knowledge_dir)
+    analysis = indexing.analyse(source)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".build-", suffix=".sqlite3", dir=db_path.parent)
     os.close(fd)
@@ -223,10 +129,15 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
                 "schema_version": SCHEMA_VERSION,
                 "fingerprint": fingerprint(knowledge_dir),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                **{f"article_{k}": getattr(kb.article, k) for k in knowledge_files.ARTICLE_FIELDS},
+                "subject_term": source.subject.term,
+                "subject_forms": " ".join(sorted(source.subject.forms)),
+                **{
+                    f"article_{k}": getattr(source.article, k)
+                    for k in knowledge_files.ARTICLE_FIELDS
+                },
             }
             await db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-            await db.execute("INSERT INTO article VALUES (1, ?)", (kb.body,))
+            await db.execute("INSERT INTO article VALUES (1, ?)", (source.body,))
             await db.executemany(
                 "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -241,7 +152,7 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
                         int(e.popular),
                         e.source,
                     )
-                    for i, e in enumerate(kb.entries)
+                    for i, e in enumerate(source.entries)
                 ],
             )
             await db.executemany(
@@ -249,9 +160,9 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
             )
             await db.executemany(
                 "INSERT INTO keywords VALUES (?, ?)",
-                [(e.id, k) for e in kb.entries for k in e.keywords],
+                [(e.id, k) for e in source.entries for k in e.keywords],
             )
-            await db.executemany("INSERT INTO aliases VALUES (?, ?)", kb.aliases.items())
+            await db.executemany("INSERT INTO aliases VALUES (?, ?)", source.aliases.items())
             await db.executemany("INSERT INTO names VALUES (?)", [(n,) for n in analysis.names])
             await db.executemany(
                 "INSERT INTO lexicon VALUES (?)", [(t,) for t in sorted(analysis.lexicon)]
@@ -268,7 +179,7 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
     log.info(
         "built %s: %d entries, %d questions, %d terms in %.2fs",
         db_path,
-        len(kb.entries),
+        len(source.entries),
         len(analysis.question_rows),
         len(analysis.vocabulary),
         time.perf_counter() - started,
@@ -307,7 +218,7 @@ async def ensure_built(db_path: Path, knowledge_dir: Path) -> Path:
     return db_path
 
 
-async def load(db_path: Path) -> KnowledgeBase:
+async def load(db_path: Path) -> CompiledKnowledge:
     """Read the whole compiled knowledge base, opening the file read-only."""
     try:
         async with connect_read_only(db_path) as db:
@@ -368,7 +279,7 @@ async def load(db_path: Path) -> KnowledgeBase:
     for term, entry_id, strength in vocab_rows:
         vocabulary[term][entry_id] = strength
     article = ArticleInfo(**{k: meta[f"article_{k}"] for k in knowledge_files.ARTICLE_FIELDS})
-    return KnowledgeBase(
+    return CompiledKnowledge(
         article=article,
         body=body,
         entries=entries,
@@ -377,4 +288,5 @@ async def load(db_path: Path) -> KnowledgeBase:
         names=frozenset(n for (n,) in name_rows),
         lexicon=frozenset(t for (t,) in lexicon_rows),
         vocabulary=dict(vocabulary),
+        subject=Subject(meta["subject_term"], frozenset(meta["subject_forms"].split())),
     )

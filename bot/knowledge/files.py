@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import KnowledgeError
-from bot.models import ArticleInfo, Entry
+from bot.models import ArticleInfo, Entry, Subject
 
 ENTRY_FIELDS = {
     "id": "a stable id such as salary or openai-founder",
@@ -36,7 +36,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
-class Knowledge:
+class KnowledgeSource:
     """Everything the build step reads from `knowledge/`."""
 
     article: ArticleInfo
@@ -44,6 +44,7 @@ class Knowledge:
     entries: tuple[Entry, ...]
     aliases: dict[str, str]
     names: tuple[str, ...]
+    subject: Subject
 
 
 def fold_whitespace(text: str) -> str:
@@ -66,7 +67,7 @@ def fingerprint(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def load(directory: Path) -> Knowledge:
+def load(directory: Path) -> KnowledgeSource:
     """Read and validate `directory`; raise KnowledgeError listing every problem."""
     problems: list[str] = []
     article_path = directory / "article.yaml"
@@ -107,11 +108,11 @@ def load(directory: Path) -> Knowledge:
             seen[entry.id] = entry.source
             entries.append(entry)
 
-    aliases, names = _aliases(directory / "aliases.yaml", problems)
+    aliases, names, subject = _aliases(directory / "aliases.yaml", problems)
     if problems:
         raise KnowledgeError(problems)
     assert article is not None
-    return Knowledge(article, body, tuple(entries), aliases, names)
+    return KnowledgeSource(article, body, tuple(entries), aliases, names, subject)
 
 
 def _compose(path: Path, problems: list[str]) -> yaml.Node | None:
@@ -235,15 +236,16 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
     return entry
 
 
-def _aliases(path: Path, problems: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
-    """aliases.yaml: `aliases: {canonical: [variants]}` and `names: [people and organisations]`."""
+def _aliases(path: Path, problems: list[str]) -> tuple[dict[str, str], tuple[str, ...], Subject]:
+    """aliases.yaml: `aliases: {canonical: [variants]}`, `names: [people and organisations]`
+    and `subject: {term: name, forms: [ways to write it]}`."""
     node = _compose(path, problems)
     if node is None:
-        return {}, ()
+        return {}, (), Subject()
     data = _scalar(node)
-    if not isinstance(data, dict) or set(data) - {"aliases", "names"}:
-        problems.append(f"{path}:1: expected only the keys 'aliases' and 'names'")
-        return {}, ()
+    if not isinstance(data, dict) or set(data) - {"aliases", "names", "subject"}:
+        problems.append(f"{path}:1: expected only the keys 'aliases', 'names' and 'subject'")
+        return {}, (), Subject()
     aliases: dict[str, str] = {}
     raw_aliases = data.get("aliases") or {}
     if not isinstance(raw_aliases, dict):
@@ -266,4 +268,22 @@ def _aliases(path: Path, problems: list[str]) -> tuple[dict[str, str], tuple[str
     if not isinstance(names, list):
         problems.append(f"{path}:1: names must be a list")
         names = []
-    return aliases, tuple(str(n) for n in names)
+    return aliases, tuple(str(n) for n in names), _subject(path, data.get("subject"), problems)
+
+
+def _subject(path: Path, data: object, problems: list[str]) -> Subject:
+    if data is None:
+        return Subject()
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"term", "forms"}
+        or not isinstance(data["forms"], list)
+        or not str(data["term"] or "").strip()
+    ):
+        problems.append(
+            f"{path}:1: subject must be 'term: the name' and 'forms: [every way to write it]'"
+        )
+        return Subject()
+    term = str(data["term"]).strip()
+    forms = {str(f).strip().casefold() for f in data["forms"] if str(f).strip()}
+    return Subject(term, frozenset(forms | {term.casefold()}))

@@ -1,0 +1,58 @@
+"""Every weight of matching in one place: how the index is built and how entries are scored.
+
+An entry's score (0–100) mixes two things:
+
+* coverage: how much of the question's idf weight the entry's terms cover, each question term
+  at its best match (exact 1.0, a prefix or compound part `prefix_similarity`, a typo its
+  keyboard-aware similarity), times the term's strength for that entry;
+* similarity: the weighted F1 between the question's terms and the closest curated question.
+
+    score = 100 · (coverage_share · coverage + (1 − coverage_share) · similarity)
+
+then lowered by `name_mismatch_factor` when the question names a person or organisation the
+entry never mentions, and by `question_word_mismatch_factor` when it asks "when/where/who/
+how much" and the entry has no term of that kind. Below `answer_threshold` the engine declines.
+
+Strengths (build time): a term from the curators (questions, keywords, topic) weighs
+`curated_once` when it occurs once and `curated_step` more per further occurrence, up to
+`curated`; keywords count as `keyword_mentions` occurrences. Terms read off the answer and
+quote weigh `derived`; the parts of a compound `compound_part` of the whole; the question
+words an entry's facts answer (a year answers 언제) `answer_type`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringPolicy:
+    """The weights of indexing and scoring; tuned on the dev set, checked on held-out sets."""
+
+    # Build time: term strengths.
+    curated: float = 1.0
+    curated_once: float = 0.8
+    curated_step: float = 0.1
+    keyword_mentions: int = 2
+    derived: float = 0.6
+    compound_part: float = 0.9
+    answer_type: float = 0.5
+    # Query time: resolving a question's terms against the vocabulary.
+    fuzzy_cutoff: float = 0.85
+    prefix_similarity: float = 0.85
+    compound_similarity: float = 0.85
+    subject_weight: float = 0.3
+    """The interviewee's name: nearly every fact is about him, so it tells facts apart little."""
+    # Query time: the score.
+    coverage_share: float = 0.65
+    name_mismatch_factor: float = 0.5
+    question_word_mismatch_factor: float = 0.85
+    answer_threshold: float = 55.0
+    rerank_candidates: int = 30
+
+    def curated_strength(self, occurrences: int) -> float:
+        """How strongly a curated term points at its entry, by how often curators used it."""
+        return min(self.curated, self.curated_once + self.curated_step * (occurrences - 1))
+
+
+DEFAULT_POLICY = ScoringPolicy()
