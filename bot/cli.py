@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import logs, texts
-from bot.answering.engine import Engine
+from bot.answering.engine import Decision, Engine
 from bot.config import Settings
 from bot.errors import KnowledgeDatabaseError, KnowledgeError
 from bot.knowledge import database
@@ -43,6 +43,11 @@ def parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help=COMMANDS["ask"], description=COMMANDS["ask"])
     ask.add_argument("question", help="the question, or '-' to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show why: the answer type, the best entries with their scores, what is missing",
+    )
     evaluate = commands.add_parser("eval", help=COMMANDS["eval"], description=COMMANDS["eval"])
     evaluate.add_argument("file", type=Path, help="TSV with columns category, question, expected")
     evaluate.add_argument(
@@ -96,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if command == "ask":
-        return ask(engine, args.question, as_json=args.json)
+        return ask(engine, args.question, as_json=args.json, explain=args.explain)
     if command == "eval":
         return evaluate(
             engine, args.file, min_accuracy=args.min_accuracy, show_failures=args.show_failures
@@ -104,19 +109,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     return chat(engine)
 
 
-def ask(engine: Engine, question: str, *, as_json: bool, out: TextIO = sys.stdout) -> int:
+def ask(
+    engine: Engine,
+    question: str,
+    *,
+    as_json: bool,
+    explain: bool = False,
+    out: TextIO = sys.stdout,
+) -> int:
     questions: Iterable[str] = sys.stdin if question == "-" else [question]
     for line in questions:
         text = line.rstrip("\r\n")
         if question == "-" and not text.strip():
             continue
-        answer = engine.ask(text)
+        decision = engine.explain(text)
+        answer = decision.answer
         if as_json:
-            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+            fields = answer.to_json()
+            if explain:
+                fields["explain"] = explanation(decision)
+            out.write(json.dumps(fields, ensure_ascii=False) + "\n")
             out.flush()
         else:
             out.write(render(answer) + "\n")
+            if explain:
+                out.write(render_explanation(decision) + "\n")
     return 0
+
+
+def explanation(decision: Decision) -> dict[str, object]:
+    """Why a question was answered or declined, as JSON."""
+    return {
+        "answer_type": decision.analysis.answer_type.value,
+        "excluding": decision.analysis.excluding,
+        "candidates": [
+            {
+                "id": match.entry.id,
+                "score": round(match.score, 1),
+                "coverage": round(match.coverage, 2),
+                "closest_question": match.question,
+                "fact": check.fact.value if check.fact else None,
+                "pinned": check.pinned,
+                "missing": check.missing.value if check.missing else None,
+                "conflicts": list(check.conflicts),
+            }
+            for match, check in decision.considered
+        ],
+    }
+
+
+def render_explanation(decision: Decision) -> str:
+    """`explanation` for the terminal, one candidate a line."""
+    data = explanation(decision)
+    lines = [
+        f"  answer type: {data['answer_type']}" + (" (excluding)" if data["excluding"] else "")
+    ]
+    for match, check in decision.considered:
+        verdict = (
+            f"missing {check.missing.value}"
+            if check.missing
+            else f"contradicts {', '.join(check.conflicts)}"
+            if check.conflicts
+            else f"fact {check.fact.value!r}" + (" (pinned)" if check.pinned else "")
+            if check.fact
+            else "ok"
+        )
+        lines.append(f"  {match.score:5.1f} {match.entry.id:<28} {verdict}  ← {match.question}")
+    if not decision.considered:
+        lines.append("  no entry scored high enough to check")
+    return "\n".join(lines)
 
 
 def render(answer: Answer) -> str:
@@ -124,6 +185,9 @@ def render(answer: Answer) -> str:
     if answer.answered:
         return f"{answer.answer}\n  “{fold_whitespace(answer.quote)}”  (score {answer.score:.0f})"
     lines = [texts.DECLINE(answer.lang)]
+    if answer.missing in texts.MISSING and answer.nearest:
+        missing = texts.MISSING[answer.missing](answer.lang)
+        lines = [texts.DECLINE_MISSING(answer.lang, topic=answer.nearest, missing=missing)]
     if answer.suggestions:
         lines.append(texts.MAYBE(answer.lang))
         lines.extend(f"  - {s.question}" for s in answer.suggestions)

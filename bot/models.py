@@ -3,9 +3,47 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
 Lang = Literal["ko", "en"]
+
+
+class FactType(StrEnum):
+    """What kind of thing a fact is, and so which questions it answers."""
+
+    PERSON = "person"
+    ORG = "org"
+    PLACE = "place"
+    DATE = "date"
+    COUNT = "count"
+    MONEY = "money"
+    SCORE = "score"
+    AGE = "age"
+    DURATION = "duration"
+    NAME = "name"
+    ROLE = "role"
+    REASON = "reason"
+    METHOD = "method"
+    QUOTE = "quote"
+    DEFINITION = "definition"
+    THING = "thing"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One typed fact an entry states; `value` is verbatim in the article."""
+
+    type: FactType
+    value: str
+    about: tuple[str, ...] = ()
+    """Words that single this fact out among its entry's facts (한국, 상한, 달러 …)."""
+    ko: str = ""
+    en: str = ""
+    """One short sentence stating just this fact; empty: the entry's answer states it."""
+
+    def sentence(self, lang: Lang) -> str:
+        return self.en if lang == "en" else self.ko
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +60,7 @@ class Entry:
     keywords: tuple[str, ...]
     popular: bool = False
     source: str = ""  # "file:line" where the entry starts, for error messages
+    facts: tuple[Fact, ...] = ()
 
     def answer(self, lang: Lang) -> str:
         return self.answer_en if lang == "en" else self.answer_ko
@@ -70,6 +109,10 @@ class Answer:
     id: str | None
     lang: Lang
     suggestions: tuple[Suggestion, ...] = field(default=())
+    missing: str = ""
+    """When declined for want of one detail: the asked kind of answer (year, name …)."""
+    nearest: str = ""
+    """When declined for want of one detail: the topic the article does cover."""
 
     def to_json(self) -> dict[str, object]:
         return {

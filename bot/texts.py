@@ -31,6 +31,32 @@ DECLINE_PLAIN = Text("기사에는 그 내용이 없어요.", "The article doesn
 DID_YOU_MEAN = Text(
     "혹시 이런 걸 물어보셨나요? 눌러 보세요.", "Did you mean one of these? Tap one."
 )
+DECLINE_MISSING = Text(
+    "기사에 ‘{topic}’ 이야기는 있지만 {missing} 나오지 않아요.",
+    "The article covers ‘{topic}’ but doesn't give {missing}.",
+)
+# What a question asked for, keyed by bot.answering.analysis.AnswerType values.
+MISSING: dict[str, Text] = {
+    "who": Text("누구인지는", "who"),
+    "organisation": Text("어느 기관인지는", "which organisation"),
+    "place": Text("어디인지는", "where"),
+    "time": Text("시기는", "when"),
+    "year": Text("연도는", "the year"),
+    "month": Text("몇 월인지는", "the month"),
+    "day": Text("날짜는", "the date"),
+    "time of day": Text("시각은", "the time of day"),
+    "number": Text("그 수는", "the number"),
+    "amount": Text("그 액수는", "the amount"),
+    "score": Text("그 점수는", "the score"),
+    "rank": Text("순위는", "the rank"),
+    "age": Text("나이는", "the age"),
+    "duration": Text("기간은", "how long"),
+    "name": Text("이름은", "the name"),
+    "title": Text("제목은", "the title"),
+    "role": Text("역할은", "the role"),
+    "reason": Text("이유는", "the reason"),
+    "statement": Text("그런 말은", "any such statement"),
+}
 MAYBE = Text("이런 걸 물어보시겠어요?", "Maybe:")
 SEE_TOPICS = Text(
     "/topics 로 기사가 다루는 주제를 볼 수 있어요.", "Send /topics to see what it does cover."

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from bot.answering import verify
+from bot.answering.analysis import QuestionAnalysis, analyse
 from bot.answering.matcher import Match, Matcher
 from bot.answering.normalize import detect_lang, strip_addressing
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
+from bot.answering.verify import Check
 from bot.errors import UnknownEntryError
 from bot.knowledge import database
-from bot.models import Answer, ArticleInfo, Entry, Lang, Suggestion
+from bot.models import Answer, ArticleInfo, Entry, Fact, Lang, Suggestion
 
 MAX_QUESTION_CHARS = 4096
 # The matcher's work grows faster than linearly with unspaced text, so it reads only this
@@ -21,6 +25,17 @@ SUGGESTION_MIN_SCORE = 20.0
 """A 'did you mean' must share more than a filler word with the question; else offer popular."""
 RELATED_SHARE = 0.6
 """Answers offered beside the best one must score at least this share of the threshold."""
+CANDIDATES = 5
+"""Entries checked, best first, for one that states what the question asks."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An answer and how it was reached, for `ask --explain`."""
+
+    answer: Answer
+    analysis: QuestionAnalysis
+    considered: tuple[tuple[Match, Check], ...]
 
 
 class Engine:
@@ -31,7 +46,9 @@ class Engine:
     ) -> None:
         self.knowledge = compiled
         self.matcher = Matcher(compiled, policy=policy)
+        self.policy = policy
         self.threshold = policy.answer_threshold
+        self._facts = verify.FactIndex(compiled.entries, self.matcher.terms)
         self._entries = {e.id: e for e in compiled.entries}
         self._first_question: dict[tuple[str, str], str] = {}
         for q in compiled.questions:
@@ -62,19 +79,52 @@ class Engine:
 
     def ask(self, text: str, *, lang: Lang | None = None) -> Answer:
         """Answer `text`, or decline with up to three topics the article does cover."""
+        return self.explain(text, lang=lang).answer
+
+    def explain(self, text: str, *, lang: Lang | None = None) -> Decision:
+        """The answer to `text` with how it was reached: the analysis and each candidate."""
         question = text[:MAX_QUESTION_CHARS]
         stripped = strip_addressing(question)
         lang = lang or detect_lang(stripped)
-        matches = self.find(stripped, limit=SUGGESTIONS + 1)
-        if matches and matches[0].score >= self.threshold:
-            best = matches[0]
-            return self._answer(question, best.entry, lang, best.score)
-        related = [m for m in matches if m.score >= SUGGESTION_MIN_SCORE][:SUGGESTIONS]
-        suggestions = tuple(self.suggestion(m.entry, lang) for m in related)
-        if not suggestions:
-            suggestions = tuple(self.suggestion(e, lang) for e in self.popular(SUGGESTIONS))
+        analysis = analyse(stripped)
+        matches = self.find(stripped, limit=CANDIDATES)
+        terms = self.matcher.query_terms(stripped[:MAX_MATCH_CHARS])
+        holder = self.matcher.terms(analysis.holder) if analysis.holder else []
+        policy = self.policy
+        considered: list[tuple[Match, Check]] = []
+        gap: tuple[Match, Check] | None = None
+        for match in matches:
+            if match.score < policy.pinned_threshold:
+                break
+            result = verify.check(
+                match.entry, analysis, terms, self._facts, self.matcher.mentions, holder
+            )
+            considered.append((match, result))
+            strong = match.score >= self.threshold
+            if result.ok and (strong or result.pinned):
+                answer = self._answer(question, match.entry, lang, match.score, result.fact)
+                return Decision(answer, analysis, tuple(considered))
+            if strong and gap is None:
+                gap = (match, result)
+        return Decision(self._decline(question, lang, matches, gap), analysis, tuple(considered))
+
+    def _decline(
+        self,
+        question: str,
+        lang: Lang,
+        matches: list[Match],
+        gap: tuple[Match, Check] | None,
+    ) -> Answer:
+        """A polite decline: what is missing, and the nearest things the article does say."""
+        related = [m.entry for m in matches if m.score >= SUGGESTION_MIN_SCORE]
+        if gap is not None:  # the nearest fact first: the topic was right, the detail is not
+            related.insert(0, gap[0].entry)
+        offered = list(dict.fromkeys(related))[:SUGGESTIONS] or self.popular(SUGGESTIONS)
+        suggestions = tuple(self.suggestion(e, lang) for e in offered)
         score = matches[0].score if matches else 0.0
-        return Answer(question, False, "", "", score, None, lang, suggestions)
+        missing = gap[1].missing.value if gap is not None and gap[1].missing else ""
+        nearest = gap[0].entry.label(lang) if gap is not None else ""
+        return Answer(question, False, "", "", score, None, lang, suggestions, missing, nearest)
 
     def find(self, text: str, *, limit: int) -> list[Match]:
         """The matcher's best entries for `text`, reading at most MAX_MATCH_CHARS of it."""
@@ -112,5 +162,9 @@ class Engine:
         return Suggestion(entry.id, text)
 
     @staticmethod
-    def _answer(question: str, entry: Entry, lang: Lang, score: float) -> Answer:
-        return Answer(question, True, entry.answer(lang), entry.quote, score, entry.id, lang)
+    def _answer(
+        question: str, entry: Entry, lang: Lang, score: float, fact: Fact | None = None
+    ) -> Answer:
+        """The entry's answer; when a fact answers, its own sentence (one item, said first)."""
+        text = (fact.sentence(lang) if fact else "") or entry.answer(lang)
+        return Answer(question, True, text, entry.quote, score, entry.id, lang)

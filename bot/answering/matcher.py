@@ -57,7 +57,9 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
-class _Term:
+class QueryTerm:
+    """A question's term and the vocabulary terms it stands for."""
+
     text: str
     weight: float
     matches: tuple[tuple[str, float], ...]  # (vocabulary term, similarity)
@@ -87,7 +89,7 @@ class Matcher:
         self._unknown_weight = math.log(1 + count)
         self._sorted_terms = sorted(compiled.vocabulary)
         self._typos = TypoIndex(self._sorted_terms)
-        self._resolved: dict[str, _Term] = {}
+        self._resolved: dict[str, QueryTerm] = {}
         # Long posting lists are converted up front so no question pays for the conversion.
         self._postings: dict[str, _Postings] = {
             term: self._to_arrays(postings)
@@ -111,9 +113,17 @@ class Matcher:
         """The analysed terms of `text`, as the matcher sees them."""
         return self.analyzer.terms(self.normalizer.normalize(text))
 
+    def query_terms(self, query: str) -> list[QueryTerm]:
+        """The analysed terms of `query`, each with the vocabulary terms it stands for."""
+        return [self._resolve(t) for t in self.terms(query)]
+
+    def mentions(self, entry_id: str, vocabulary_term: str) -> bool:
+        """True when the entry's index has `vocabulary_term`."""
+        return entry_id in self.knowledge.vocabulary.get(vocabulary_term, ())
+
     def find(self, query: str, *, limit: int = 3, score_cutoff: float = 0.0) -> list[Match]:
         """The best entries for `query`, best first, scoring at least `score_cutoff`."""
-        terms = [self._resolve(t) for t in self.terms(query)]
+        terms = self.query_terms(query)
         total = sum(t.weight for t in terms)
         if not terms or total <= 0:
             return []
@@ -147,7 +157,7 @@ class Matcher:
         matches.sort(key=lambda m: (-m.score, m.entry.id))
         return matches[:limit]
 
-    def _coverage(self, terms: list[_Term]) -> npt.NDArray[np.float64]:
+    def _coverage(self, terms: list[QueryTerm]) -> npt.NDArray[np.float64]:
         """Per entry, the idf weight of the query it covers (each term at its best match)."""
         coverage = np.zeros(len(self._entry_ids))
         for term in terms:
@@ -191,7 +201,7 @@ class Matcher:
         strengths = np.fromiter(postings.values(), dtype=np.float64, count=len(postings))
         return indices, strengths
 
-    def _resolve(self, text: str) -> _Term:
+    def _resolve(self, text: str) -> QueryTerm:
         """Find the vocabulary terms `text` stands for: exact, a prefix, or a typo away."""
         cached = self._resolved.get(text)
         if cached is None:
@@ -201,12 +211,12 @@ class Matcher:
             self._resolved[text] = cached
         return cached
 
-    def _resolve_uncached(self, text: str) -> _Term:
+    def _resolve_uncached(self, text: str) -> QueryTerm:
         if text in self.knowledge.vocabulary:
             weight = self._idf[text] * (
                 self.policy.subject_weight if text == self.knowledge.subject.term else 1.0
             )
-            return _Term(text, weight, ((text, 1.0),), text in self.knowledge.names)
+            return QueryTerm(text, weight, ((text, 1.0),), text in self.knowledge.names)
         found: dict[str, float] = {}
         if korean.HANGUL_RE.match(text):
             # Known words that start the query term (졸업식 → 졸업),
@@ -230,12 +240,12 @@ class Matcher:
             ]
             found = dict.fromkeys(parts, self.policy.compound_similarity)
         if not found:
-            return _Term(text, self._unknown_weight, (), False)
+            return QueryTerm(text, self._unknown_weight, (), False)
         weight = max(self._idf[t] * s for t, s in found.items())
         is_name = any(t in self.knowledge.names for t in found)
-        return _Term(text, weight, tuple(found.items()), is_name)
+        return QueryTerm(text, weight, tuple(found.items()), is_name)
 
-    def _mentions(self, entry_id: str, term: _Term) -> bool:
+    def _mentions(self, entry_id: str, term: QueryTerm) -> bool:
         return any(
             entry_id in self.knowledge.vocabulary[t]
             for t, _ in term.matches
@@ -243,7 +253,7 @@ class Matcher:
         )
 
     def _question_similarity(
-        self, entry_id: str, terms: list[_Term], total: float
+        self, entry_id: str, terms: list[QueryTerm], total: float
     ) -> tuple[float, str]:
         """Weighted F1 between the query's terms and the closest curated question's terms."""
         using = self._questions_using.get(entry_id, {})

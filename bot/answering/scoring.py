@@ -48,6 +48,9 @@ class ScoringPolicy:
     name_mismatch_factor: float = 0.5
     question_word_mismatch_factor: float = 0.85
     answer_threshold: float = 55.0
+    pinned_threshold: float = 42.0
+    """A lower bar for an entry whose fact the question singles out by its own words
+    ("한국 수치만"): long, specific questions cover less of any one curated question."""
     rerank_candidates: int = 30
 
     def curated_strength(self, occurrences: int) -> float:

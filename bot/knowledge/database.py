@@ -16,6 +16,9 @@ Schema (the one place it is written down):
                                                alternate questions; terms = analysed terms,
                                                space-separated
     keywords(entry_id, keyword)                curated keywords as written
+    facts(entry_id, position, type, value, about, ko, en)
+                                               typed facts an entry states; about is a JSON
+                                               list of words
     aliases(variant PRIMARY KEY, canonical)    transliterations folded before matching
     names(name PRIMARY KEY)                    people and organisations (normalised)
     lexicon(term PRIMARY KEY)                  the words the analyser splits unspaced text
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -43,7 +47,7 @@ import aiosqlite
 from bot.answering import indexing
 from bot.errors import KnowledgeDatabaseError
 from bot.knowledge import files as knowledge_files
-from bot.models import ArticleInfo, Entry, Subject
+from bot.models import ArticleInfo, Entry, Fact, FactType, Subject
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,11 @@ CREATE TABLE questions (
     text TEXT NOT NULL, lang TEXT NOT NULL, terms TEXT NOT NULL
 );
 CREATE TABLE keywords (entry_id TEXT NOT NULL REFERENCES entries(id), keyword TEXT NOT NULL);
+CREATE TABLE facts (
+    entry_id TEXT NOT NULL REFERENCES entries(id), position INTEGER NOT NULL,
+    type TEXT NOT NULL, value TEXT NOT NULL, about TEXT NOT NULL, ko TEXT NOT NULL,
+    en TEXT NOT NULL
+);
 CREATE TABLE aliases (variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);
 CREATE TABLE names (name TEXT PRIMARY KEY);
 CREATE TABLE lexicon (term TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -162,6 +171,22 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
                 "INSERT INTO keywords VALUES (?, ?)",
                 [(e.id, k) for e in source.entries for k in e.keywords],
             )
+            await db.executemany(
+                "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        e.id,
+                        i,
+                        f.type.value,
+                        f.value,
+                        json.dumps(f.about, ensure_ascii=False),
+                        f.ko,
+                        f.en,
+                    )
+                    for e in source.entries
+                    for i, f in enumerate(e.facts)
+                ],
+            )
             await db.executemany("INSERT INTO aliases VALUES (?, ?)", source.aliases.items())
             await db.executemany("INSERT INTO names VALUES (?)", [(n,) for n in analysis.names])
             await db.executemany(
@@ -238,6 +263,12 @@ async def load(db_path: Path) -> CompiledKnowledge:
                     "SELECT entry_id, text, lang, terms FROM questions ORDER BY entry_id, position"
                 )
             ).fetchall()
+            fact_rows = await (
+                await db.execute(
+                    "SELECT entry_id, type, value, about, ko, en FROM facts "
+                    "ORDER BY entry_id, position"
+                )
+            ).fetchall()
             alias_rows = await (
                 await db.execute("SELECT variant, canonical FROM aliases")
             ).fetchall()
@@ -255,6 +286,9 @@ async def load(db_path: Path) -> CompiledKnowledge:
     keywords: dict[str, list[str]] = defaultdict(list)
     for entry_id, keyword in keyword_rows:
         keywords[entry_id].append(keyword)
+    facts: dict[str, list[Fact]] = defaultdict(list)
+    for entry_id, kind, value, about, ko, en in fact_rows:
+        facts[entry_id].append(Fact(FactType(kind), value, tuple(json.loads(about)), ko, en))
     questions_by_entry: dict[str, list[str]] = defaultdict(list)
     questions = []
     for entry_id, text, lang, terms in question_rows:
@@ -272,6 +306,7 @@ async def load(db_path: Path) -> CompiledKnowledge:
             keywords=tuple(keywords[r[0]]),
             popular=bool(r[6]),
             source=r[7],
+            facts=tuple(facts[r[0]]),
         )
         for r in entry_rows
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import KnowledgeError
-from bot.models import ArticleInfo, Entry, Subject
+from bot.models import ArticleInfo, Entry, Fact, FactType, Subject
 
 ENTRY_FIELDS = {
     "id": "a stable id such as salary or openai-founder",
@@ -26,8 +26,17 @@ ENTRY_FIELDS = {
     "questions": "a list of ways people ask",
     "keywords": "a list of words pointing at this entry",
     "popular": "true or false",
+    "facts": "a list of typed facts the entry states (type, value, about, ko, en)",
 }
-REQUIRED_FIELDS = tuple(f for f in ENTRY_FIELDS if f != "popular")
+OPTIONAL_FIELDS = ("popular", "facts")
+REQUIRED_FIELDS = tuple(f for f in ENTRY_FIELDS if f not in OPTIONAL_FIELDS)
+FACT_FIELDS = {
+    "type": "one of " + ", ".join(t.value for t in FactType),
+    "value": "a short verbatim piece of the article body that is the fact",
+    "about": "a list of words that single this fact out (optional)",
+    "ko": "one short Korean sentence stating the fact (optional)",
+    "en": "one short English sentence stating the fact (optional)",
+}
 ARTICLE_FIELDS = ("title", "newspaper", "newspaper_en", "date", "reporter", "reporter_en")
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SPACE_RE = re.compile(r"\s+")
@@ -167,6 +176,7 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
         problems.append(f"{where}: expected an entry ('- id: ...' followed by its fields)")
         return None
     fields: dict[str, tuple[object, int]] = {}
+    facts_node: yaml.Node | None = None
     for key_node, value_node in node.value:
         key = str(key_node.value)
         line = _line(key_node)
@@ -175,6 +185,8 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
                 f"{path}:{line}: unknown field {key!r}; allowed fields: {', '.join(ENTRY_FIELDS)}"
             )
             continue
+        if key == "facts":
+            facts_node = value_node
         fields[key] = (_scalar(value_node), line)
     ok = True
     for key in REQUIRED_FIELDS:
@@ -232,8 +244,82 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
         keywords=text_list("keywords"),
         popular=popular is True,
         source=where,
+        facts=_facts(path, facts_node, body, problems),
     )
     return entry
+
+
+def _facts(path: Path, node: yaml.Node | None, body: str, problems: list[str]) -> tuple[Fact, ...]:
+    """An entry's `facts:` list; every value must be verbatim in the (folded) article body."""
+    if node is None:
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        problems.append(f"{path}:{_line(node)}: facts must be a list of '- type: ...' items")
+        return ()
+    facts: list[Fact] = []
+    for item in node.value:
+        where = f"{path}:{_line(item)}"
+        if not isinstance(item, yaml.MappingNode):
+            problems.append(f"{where}: a fact needs 'type:' and 'value:' fields")
+            continue
+        values: dict[str, tuple[object, int]] = {}
+        for key_node, value_node in item.value:
+            key, line = str(key_node.value), _line(key_node)
+            if key not in FACT_FIELDS:
+                problems.append(
+                    f"{path}:{line}: unknown fact field {key!r}; allowed: {', '.join(FACT_FIELDS)}"
+                )
+                continue
+            values[key] = (_scalar(value_node), line)
+        fact = _fact(where, path, values, body, problems)
+        if fact is not None:
+            facts.append(fact)
+    return tuple(facts)
+
+
+def _fact(
+    where: str, path: Path, values: dict[str, tuple[object, int]], body: str, problems: list[str]
+) -> Fact | None:
+    kind, kind_line = values.get("type", ("", 0))
+    value, value_line = values.get("value", ("", 0))
+    ok = True
+    try:
+        fact_type = FactType(str(kind))
+    except ValueError:
+        at = f"{path}:{kind_line}" if kind_line else where
+        problems.append(f"{at}: fact type {kind!r} is unknown; use {FACT_FIELDS['type']}")
+        ok = False
+    text = str(value).strip() if isinstance(value, str | int | float) else ""
+    if not text:
+        problems.append(f"{where}: fact value is missing; write {FACT_FIELDS['value']}")
+        ok = False
+    elif fold_whitespace(text) not in body:
+        problems.append(
+            f"{path}:{value_line}: fact value {text!r} is not verbatim in the article body; "
+            "copy the exact characters from knowledge/article.txt"
+        )
+        ok = False
+    about, about_line = values.get("about", ([], 0))
+    if not isinstance(about, list) or not all(isinstance(a, str | int | float) for a in about):
+        problems.append(f"{path}:{about_line}: fact about must be a list of words")
+        ok = False
+    sentences: dict[str, str] = {}
+    for lang in ("ko", "en"):
+        sentence, line = values.get(lang, ("", 0))
+        if not isinstance(sentence, str):
+            problems.append(f"{path}:{line}: fact {lang} must be one sentence of text")
+            ok = False
+        sentences[lang] = str(sentence).strip()
+    if not ok:
+        return None
+    assert isinstance(about, list)
+    return Fact(
+        type=fact_type,
+        value=text,
+        about=tuple(str(a).strip() for a in about if str(a).strip()),
+        ko=sentences["ko"],
+        en=sentences["en"],
+    )
 
 
 def _aliases(path: Path, problems: list[str]) -> tuple[dict[str, str], tuple[str, ...], Subject]:

@@ -142,7 +142,11 @@ def decline_html(answer: Answer) -> str:
     """Says the article does not cover the question; no blockquote, so it never looks sourced."""
     lang = answer.lang
     echo = escape(truncate(one_line(printable(answer.question)), MAX_ECHO_CHARS))
-    text = texts.DECLINE_ECHO(lang, echo=echo) if echo else texts.DECLINE_PLAIN(lang)
+    if answer.missing in texts.MISSING and answer.nearest:
+        missing = texts.MISSING[answer.missing](lang)
+        text = texts.DECLINE_MISSING(lang, topic=escape(answer.nearest), missing=missing)
+    else:
+        text = texts.DECLINE_ECHO(lang, echo=echo) if echo else texts.DECLINE_PLAIN(lang)
     follow_up = texts.DID_YOU_MEAN if answer.suggestions else texts.SEE_TOPICS
     return f"{text}\n{follow_up(lang)}"
 

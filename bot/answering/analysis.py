@@ -1,0 +1,186 @@
+"""What a question asks for: its answer type, read off the question words.
+
+The matcher finds the entry a question is about; this module says what the question wants
+to know about it ("몇 년도" wants a year, "상한은" one bound, "왜" a reason), so the engine
+can check that the entry actually states it. The rules are patterns over the cleaned
+question, in Korean and English; they know nothing of any article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.answering.normalize import clean
+from bot.models import FactType
+
+
+class AnswerType(StrEnum):
+    """The kind of answer a question asks for."""
+
+    WHO = "who"
+    ORG = "organisation"
+    PLACE = "place"
+    WHEN = "time"
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+    TIME_OF_DAY = "time of day"
+    COUNT = "number"
+    AMOUNT = "amount"
+    SCORE = "score"
+    RANK = "rank"
+    AGE = "age"
+    DURATION = "duration"
+    NAME = "name"
+    TITLE = "title"
+    ROLE = "role"
+    REASON = "reason"
+    SAID = "statement"
+    DEFINITION = "definition"
+    ANY = "any"
+    """No particular type: 'tell me about…', yes/no questions, 'what…' about a thing."""
+
+
+_DATES = frozenset({FactType.DATE})
+_QUANTITIES = frozenset({FactType.COUNT, FactType.MONEY, FactType.SCORE, FactType.AGE})
+_STATEMENTS = frozenset(
+    {FactType.QUOTE, FactType.REASON, FactType.METHOD, FactType.THING, FactType.DEFINITION}
+)
+
+ACCEPTS: dict[AnswerType, frozenset[FactType]] = {
+    AnswerType.WHO: frozenset({FactType.PERSON, FactType.ORG}),
+    AnswerType.ORG: frozenset({FactType.ORG}),
+    AnswerType.PLACE: frozenset({FactType.PLACE, FactType.ORG}),
+    AnswerType.WHEN: _DATES,
+    AnswerType.YEAR: _DATES,
+    AnswerType.MONTH: _DATES,
+    AnswerType.DAY: _DATES,
+    AnswerType.TIME_OF_DAY: _DATES,
+    AnswerType.COUNT: frozenset({FactType.COUNT}),
+    AnswerType.AMOUNT: _QUANTITIES | {FactType.DURATION},
+    AnswerType.SCORE: frozenset({FactType.SCORE}),
+    AnswerType.RANK: frozenset(),  # no fact type is a rank: the order is not a stated fact
+    AnswerType.AGE: frozenset({FactType.AGE}),
+    AnswerType.DURATION: frozenset({FactType.DURATION}),
+    AnswerType.NAME: frozenset({FactType.NAME, FactType.PERSON, FactType.ORG}),
+    AnswerType.TITLE: frozenset({FactType.NAME}),
+    AnswerType.ROLE: frozenset({FactType.ROLE}),
+    AnswerType.REASON: frozenset({FactType.REASON, FactType.QUOTE}),
+    AnswerType.SAID: _STATEMENTS,
+    AnswerType.DEFINITION: frozenset(FactType),
+    AnswerType.ANY: frozenset(FactType),
+}
+"""Which fact types answer each answer type."""
+
+# Date facts state a year, a month, a day or a time of day; a question for one of these
+# needs a date fact that has it.
+_DATE_PARTS: dict[AnswerType, re.Pattern[str]] = {
+    AnswerType.YEAR: re.compile(r"\d{4}|올해|올 초|지난해|작년|내년"),
+    AnswerType.MONTH: re.compile(r"\d+\s*월|다음달|지난달|\d{4}/\d{2}"),
+    AnswerType.DAY: re.compile(r"\d+\s*일|\d{4}/\d{2}/\d{2}"),
+    AnswerType.TIME_OF_DAY: re.compile(r"오전|오후|\d+\s*시|\d{1,2}:\d{2}"),
+}
+
+_K = r"\s*"  # Korean questions come spaced or not: 몇 년도 / 몇년도
+_ORGS = "회사|기업|기관|단체|연구소|연구기관|조직|대학|학교|매체|신문|언론|팀"
+_RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    (
+        AnswerType.DURATION,
+        rf"얼마{_K}동안|몇{_K}년{_K}짜리|몇{_K}년{_K}동안|몇{_K}개월|기간|"
+        r"how long|how many years (?:of|did|was|were)|duration|period",
+    ),
+    (AnswerType.AGE, rf"몇{_K}살|나이|연세|how old|\bage\b"),
+    (AnswerType.RANK, rf"몇{_K}(?:위|등|번째)|순위|랭킹|등수|\brank|\branking"),
+    (AnswerType.TIME_OF_DAY, r"오전.{0,6}오후|오후.{0,6}오전|몇\s*시|what time|morning or"),
+    (AnswerType.YEAR, rf"몇{_K}년(?!{_K}짜리|{_K}동안)|년도|연도|what year|which year|\byear\b"),
+    (AnswerType.MONTH, rf"몇{_K}월|what month|which month"),
+    (AnswerType.DAY, rf"며칠|몇{_K}일|날짜|what date|which day|what day"),
+    (AnswerType.WHEN, r"언제|시기|\bwhen\b"),
+    (AnswerType.COUNT, rf"몇{_K}(?:명|개|번|차례|건|곳|군데|가지)|인원|how many|number of"),
+    (
+        AnswerType.SCORE,
+        rf"수치|점수|몇{_K}점|몇으로|몇이야|몇이|\bscore|what number|what level|rating",
+    ),
+    # "X 이름" names the kind of X: a place's name is asked with "어디" in mind.
+    (AnswerType.PLACE, rf"(?:장소|곳|지역|동네|건물){_K}(?:의{_K})?이름"),
+    (AnswerType.WHO, rf"(?:사람|인물){_K}(?:의{_K})?이름"),
+    # "어느 회사" asks which; "무슨 회사야" and "어떤 회사" usually ask what kind (ANY),
+    # unless a particle follows ("어떤 조직의 수장", "어떤 회사에서").
+    (
+        AnswerType.ORG,
+        rf"어느{_K}(?:{_ORGS})|(?:어떤|무슨){_K}(?:{_ORGS})(?:의|에서|에|로|으로)|"
+        rf"(?:{_ORGS}){_K}(?:의{_K})?이름|매체|언론사|신문사|소속|"
+        r"(?:which|what) (?:company|firm|organi[sz]ation|institut\w*|university|school|"
+        r"college|newspaper|paper|lab|team|outlet|media)",
+    ),
+    (AnswerType.TITLE, r"제목|타이틀|헤드라인|\btitle|\bheadline|titled"),
+    (
+        AnswerType.NAME,
+        r"이름|명칭|뭐라고\s*(?:불|부르|하는)|\bname\b|\bnamed\b|\bcalled\b|acronym",
+    ),
+    (AnswerType.ROLE, r"직무|직책|역할|포지션|직위|직함|what (?:role|position|job)|\bas what\b"),
+    (
+        AnswerType.PLACE,
+        rf"어디|어느{_K}(?:지역|나라|도시|구|곳|동네|국가)|\bwhere\b|"
+        r"which (?:country|city|region|place|district|area)",
+    ),
+    (AnswerType.WHO, r"누구|누가|누군|누굴|\bwho\b|\bwhom\b|\bwhose\b"),
+    (AnswerType.AMOUNT, rf"얼마(?!{_K}나)|how much"),
+    (AnswerType.REASON, r"왜|이유|까닭|원인|\bwhy\b|reason"),
+    (
+        AnswerType.SAID,
+        rf"뭐라고|라고{_K}(?:했|말|한|하)|말했|코멘트|평가했|\bsaid\b|\bsay\b|\bsays\b|comment",
+    ),
+    (AnswerType.DEFINITION, r"뜻|의미|\bmean\b|\bmeaning\b|\bdefin"),
+)
+_RULES = tuple((kind, re.compile(pattern)) for kind, pattern in _RULE_PATTERNS)
+"""In order of precedence: the first that matches is the answer type."""
+
+# "머스크 말고", "besides Musk": the named thing is excluded from the answer.
+_EXCLUDING = re.compile(r"말고|외에|빼고|제외|besides|other than|apart from|except")
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionAnalysis:
+    """What a question asks: the answer type, and whether it excludes what it names."""
+
+    answer_type: AnswerType
+    excluding: bool = False
+    date_parts: frozenset[AnswerType] = frozenset()
+    """Every part of a date asked for ("몇 년 몇 월": year and month)."""
+    holder: str = ""
+    """For a name or title: whose, as written ("카페 이름" → 카페)."""
+
+    def accepts(self, fact_type: FactType, value: str) -> bool:
+        """True when a fact of `fact_type` with `value` answers this question."""
+        if fact_type not in ACCEPTS[self.answer_type]:
+            return False
+        return all(_DATE_PARTS[part].search(value) for part in self.date_parts)
+
+    @property
+    def specific(self) -> bool:
+        """A question for one kind of fact, which an entry may fail to state."""
+        return self.answer_type not in (AnswerType.ANY, AnswerType.DEFINITION)
+
+
+# The word before "이름"/"제목" says whose name is asked: "카페 이름", "논문의 제목".
+_HOLDER = re.compile(r"([가-힣a-z0-9]+?)(?:의)?\s*(?:이름|제목|명칭)")
+
+
+def analyse(question: str) -> QuestionAnalysis:
+    """The answer type of `question`: the first rule that matches, in order of precedence."""
+    text = clean(question)
+    excluding = _EXCLUDING.search(text) is not None
+    answer_type = next((kind for kind, rule in _RULES if rule.search(text)), AnswerType.ANY)
+    parts: frozenset[AnswerType] = frozenset()
+    if answer_type in _DATE_PARTS or answer_type is AnswerType.WHEN:
+        parts = frozenset(
+            kind for kind, rule in _RULES if kind in _DATE_PARTS and rule.search(text)
+        )
+    holder = ""
+    if answer_type in (AnswerType.NAME, AnswerType.TITLE):
+        found = _HOLDER.search(text)
+        holder = found.group(1) if found else ""
+    return QuestionAnalysis(answer_type, excluding, parts, holder)

@@ -1,0 +1,122 @@
+"""Does an entry state what the question asks? The check between matching and answering.
+
+The matcher ranks entries by topic. An entry on the right topic may still not state the
+asked thing: "오픈AI 설립 연도" matches the entry on OpenAI's founders, which names no year.
+`check` compares the question with the entry's typed facts (knowledge/entries/*.yaml,
+`facts:`) and says which fact answers, or what is missing or contradicted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.answering.analysis import AnswerType, QuestionAnalysis, analyse
+from bot.answering.matcher import QUESTION_WORDS, QueryTerm
+from bot.models import Entry, Fact
+
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """How an entry answers a question: the fact that answers, or why it cannot."""
+
+    fact: Fact | None = None
+    """The fact that answers, when the question singles one out or asks for its type."""
+    pinned: bool = False
+    """The question's own words (a constraint, or the value) single out `fact`."""
+    missing: AnswerType | None = None
+    """The asked answer type, when the entry states nothing of that type about the subject."""
+    conflicts: tuple[str, ...] = ()
+    """Question terms the entry contradicts: a number it does not state, an excluded name."""
+
+    @property
+    def ok(self) -> bool:
+        return self.missing is None and not self.conflicts
+
+
+class FactIndex:
+    """Each fact's terms, analysed as questions are: its value, and its `about` words."""
+
+    def __init__(self, entries: Iterable[Entry], terms: Callable[[str], list[str]]) -> None:
+        self._about: dict[tuple[str, int], frozenset[str]] = {}
+        self._value: dict[tuple[str, int], frozenset[str]] = {}
+        for entry in entries:
+            for position, fact in enumerate(entry.facts):
+                self._value[entry.id, position] = frozenset(terms(fact.value))
+                # Question words ("누가", "how many") say what is asked, not about what.
+                self._about[entry.id, position] = frozenset(
+                    t
+                    for word in fact.about
+                    if analyse(word).answer_type is AnswerType.ANY
+                    for t in terms(word)
+                    if t not in QUESTION_WORDS
+                )
+
+    def about(self, entry_id: str, position: int) -> frozenset[str]:
+        return self._about[entry_id, position]
+
+    def value(self, entry_id: str, position: int) -> frozenset[str]:
+        return self._value[entry_id, position]
+
+
+def check(
+    entry: Entry,
+    analysis: QuestionAnalysis,
+    terms: Sequence[QueryTerm],
+    facts: FactIndex,
+    mentions: Callable[[str, str], bool],
+    holder: Sequence[str] = (),
+) -> Check:
+    """Whether `entry` states what the question (`analysis`, `terms`) asks."""
+    conflicts = tuple(
+        t.text for t in terms if _NUMBER_RE.fullmatch(t.text) and not mentions(entry.id, t.text)
+    )
+    if conflicts or not entry.facts:
+        return Check(conflicts=conflicts)
+    asked = {t.text for t in terms} | {m for t in terms for m, _ in t.matches}
+    positions = range(len(entry.facts))
+    # How strongly the question is about each fact's subject ("한국" of five countries,
+    # "상한" of two bounds), and which facts it states itself ("2013년에 나간 대회").
+    subject = [len(facts.about(entry.id, i) & asked) for i in positions]
+    given = [
+        bool(facts.value(entry.id, i)) and facts.value(entry.id, i) <= asked for i in positions
+    ]
+    candidates = list(positions)
+    if analysis.excluding:
+        named = {m for t in terms if t.is_name for m, _ in t.matches}
+        candidates = [i for i in candidates if not _names(facts, entry.id, i, named)]
+        if not candidates:
+            return Check(missing=analysis.answer_type, conflicts=tuple(sorted(named)))
+    fact_of = entry.facts.__getitem__
+    typed = [i for i in candidates if analysis.accepts(fact_of(i).type, fact_of(i).value)]
+    # What the question states is context, not what it asks for, unless nothing else is left.
+    typed = [i for i in typed if not given[i]] or typed
+    if holder:  # "카페 이름": only a fact about the cafe names it
+        head = holder[-1]
+        typed = [i for i in typed if head in facts.about(entry.id, i) | facts.value(entry.id, i)]
+    if not typed:
+        return Check(missing=analysis.answer_type) if analysis.specific else Check()
+    best = max(subject[i] for i in typed)
+    elsewhere = max((subject[i] for i in positions if i not in typed), default=0)
+    if analysis.specific and elsewhere > best:
+        # The question is about another fact's subject ("해킹동아리 이름"): that subject's
+        # asked detail is not stated.
+        return Check(missing=analysis.answer_type)
+    chosen = next(i for i in typed if subject[i] == best)
+    same_type = [i for i in typed if fact_of(i).type is fact_of(chosen).type]
+    # One item of several: the question's words, or the asked type alone, single it out.
+    narrowed = (best > 0 and any(subject[i] < best for i in same_type)) or (
+        analysis.specific and len(typed) == 1 and len(entry.facts) > 1
+    )
+    if analysis.specific or narrowed:
+        return Check(fact=fact_of(chosen), pinned=narrowed or given[chosen])
+    return Check()
+
+
+def _names(facts: FactIndex, entry_id: str, position: int, named: set[str]) -> bool:
+    """True when the fact names one of `named` (일론머스크 names 머스크)."""
+    own = facts.value(entry_id, position) | facts.about(entry_id, position)
+    return any(name in term for name in named for term in own)
