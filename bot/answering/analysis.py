@@ -86,23 +86,20 @@ _DATE_PARTS: dict[AnswerType, re.Pattern[str]] = {
 _K = r"\s*"  # Korean questions come spaced or not: 몇 년도 / 몇년도
 _ORGS = "회사|기업|기관|단체|연구소|연구기관|조직|대학|학교|매체|신문|언론|팀"
 _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    # Question words first: "어디서 발표한 수치" asks where, whatever nouns come along.
     (
         AnswerType.DURATION,
-        rf"얼마{_K}동안|몇{_K}년{_K}짜리|몇{_K}년{_K}동안|몇{_K}개월|기간|"
-        r"how long|how many years (?:of|did|was|were)|duration|period",
+        rf"얼마{_K}동안|몇{_K}년{_K}짜리|몇{_K}년{_K}동안|몇{_K}개월|how long|"
+        r"how many years (?:of|did|was|were)",
     ),
-    (AnswerType.AGE, rf"몇{_K}살|나이|연세|how old|\bage\b"),
-    (AnswerType.RANK, rf"몇{_K}(?:위|등|번째)|순위|랭킹|등수|\brank|\branking"),
+    (AnswerType.AGE, rf"몇{_K}살|how old"),
+    (AnswerType.RANK, rf"몇{_K}(?:위|등|번째)|what rank|which rank"),
     (AnswerType.TIME_OF_DAY, r"오전.{0,6}오후|오후.{0,6}오전|몇\s*시|what time|morning or"),
-    (AnswerType.YEAR, rf"몇{_K}년(?!{_K}짜리|{_K}동안)|년도|연도|what year|which year|\byear\b"),
+    (AnswerType.YEAR, rf"몇{_K}년(?!{_K}짜리|{_K}동안)|what year|which year|in what year"),
     (AnswerType.MONTH, rf"몇{_K}월|what month|which month"),
-    (AnswerType.DAY, rf"며칠|몇{_K}일|날짜|what date|which day|what day"),
-    (AnswerType.WHEN, r"언제|시기|\bwhen\b"),
-    (AnswerType.COUNT, rf"몇{_K}(?:명|개|번|차례|건|곳|군데|가지)|인원|how many|number of"),
-    (
-        AnswerType.SCORE,
-        rf"수치|점수|몇{_K}점|몇으로|몇이야|몇이|\bscore|what number|what level|rating",
-    ),
+    (AnswerType.DAY, rf"며칠|몇{_K}일|what date|which day|what day"),
+    (AnswerType.COUNT, rf"몇{_K}(?:명|개|번|차례|건|곳|군데|가지)|how many"),
+    (AnswerType.WHEN, r"언제|\bwhen\b"),
     # "X 이름" names the kind of X: a place's name is asked with "어디" in mind.
     (AnswerType.PLACE, rf"(?:장소|곳|지역|동네|건물){_K}(?:의{_K})?이름"),
     (AnswerType.WHO, rf"(?:사람|인물){_K}(?:의{_K})?이름"),
@@ -111,16 +108,10 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (
         AnswerType.ORG,
         rf"어느{_K}(?:{_ORGS})|(?:어떤|무슨){_K}(?:{_ORGS})(?:의|에서|에|로|으로)|"
-        rf"(?:{_ORGS}){_K}(?:의{_K})?이름|매체|언론사|신문사|소속|"
+        rf"(?:{_ORGS}){_K}(?:의{_K})?이름|"
         r"(?:which|what) (?:company|firm|organi[sz]ation|institut\w*|university|school|"
         r"college|newspaper|paper|lab|team|outlet|media)",
     ),
-    (AnswerType.TITLE, r"제목|타이틀|헤드라인|\btitle|\bheadline|titled"),
-    (
-        AnswerType.NAME,
-        r"이름|명칭|뭐라고\s*(?:불|부르|하는)|\bname\b|\bnamed\b|\bcalled\b|acronym",
-    ),
-    (AnswerType.ROLE, r"직무|직책|역할|포지션|직위|직함|what (?:role|position|job)|\bas what\b"),
     (
         AnswerType.PLACE,
         rf"어디|어느{_K}(?:지역|나라|도시|구|곳|동네|국가)|\bwhere\b|"
@@ -128,7 +119,25 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ),
     (AnswerType.WHO, r"누구|누가|누군|누굴|\bwho\b|\bwhom\b|\bwhose\b"),
     (AnswerType.AMOUNT, rf"얼마(?!{_K}나)|how much"),
-    (AnswerType.REASON, r"왜|이유|까닭|원인|\bwhy\b|reason"),
+    (AnswerType.SCORE, rf"몇{_K}점|몇으로|몇이야|몇이|what number|what score|what level"),
+    (AnswerType.REASON, r"왜|\bwhy\b"),
+    # Then nouns that name what is asked: "나이는?", "기간은?", "매체는?".
+    (AnswerType.DURATION, r"기간|duration|\bperiod\b"),
+    (AnswerType.AGE, r"나이|연세|\bage\b"),
+    (AnswerType.RANK, r"순위|랭킹|등수|\brank|\branking"),
+    (AnswerType.YEAR, r"년도|연도|\byear\b"),
+    (AnswerType.DAY, r"날짜|\bdate\b"),
+    (AnswerType.WHEN, r"시기|시점"),
+    (AnswerType.COUNT, r"인원|number of"),
+    (AnswerType.SCORE, r"수치|점수|\bscore|rating"),
+    (AnswerType.ORG, r"매체|언론사|신문사|소속"),
+    (AnswerType.TITLE, r"(?<!부)제목|타이틀|헤드라인|\btitle|\bheadline|titled"),
+    (
+        AnswerType.NAME,
+        r"이름|명칭|뭐라고\s*(?:불|부르|하는)|\bname\b|\bnamed\b|\bcalled\b|acronym",
+    ),
+    (AnswerType.ROLE, r"직무|직책|역할|포지션|직위|직함|what (?:role|position|job)|\bas what\b"),
+    (AnswerType.REASON, r"이유|까닭|원인|reason"),
     (
         AnswerType.SAID,
         rf"뭐라고|라고{_K}(?:했|말|한|하)|말했|코멘트|평가했|\bsaid\b|\bsay\b|\bsays\b|comment",

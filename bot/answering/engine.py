@@ -93,15 +93,23 @@ class Engine:
         policy = self.policy
         considered: list[tuple[Match, Check]] = []
         gap: tuple[Match, Check] | None = None
-        for match in matches:
+        for rank, match in enumerate(matches):
             if match.score < policy.pinned_threshold:
                 break
             result = verify.check(
-                match.entry, analysis, terms, self._facts, self.matcher.mentions, holder
+                match.entry,
+                analysis,
+                terms,
+                self._facts,
+                self.matcher.mentions,
+                holder,
+                self.knowledge.neighbours.contrasts,
             )
             considered.append((match, result))
             strong = match.score >= self.threshold
-            if result.ok and (strong or result.pinned):
+            # Only the best match may answer below the threshold: a lower one that singles
+            # out a fact is more often a neighbouring fact than the asked one.
+            if result.ok and (strong or (result.pinned and rank == 0)):
                 answer = self._answer(question, match.entry, lang, match.score, result.fact)
                 return Decision(answer, analysis, tuple(considered))
             if strong and gap is None:

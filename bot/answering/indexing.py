@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.answering import neighbours
+from bot.answering.neighbours import Neighbours
 from bot.answering.normalize import Analyzer, Normalizer, detect_lang
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.knowledge.files import KnowledgeSource
@@ -27,6 +29,7 @@ class Analysis:
     vocabulary: dict[tuple[str, str], float]
     names: list[str]
     lexicon: set[str]
+    neighbours: Neighbours
 
 
 def analyse(source: KnowledgeSource, policy: ScoringPolicy = DEFAULT_POLICY) -> Analysis:
@@ -58,7 +61,17 @@ def analyse(source: KnowledgeSource, policy: ScoringPolicy = DEFAULT_POLICY) -> 
         lexicon = used | {term for term, _ in vocabulary}
         if lexicon == used:
             break
-    return Analysis(question_rows, vocabulary, names, used)
+    # The words that say what facts are about: topics, fact values and subjects, names.
+    topic_terms = set(names)
+    for entry in source.entries:
+        texts = [
+            entry.topic,
+            *(f.value for f in entry.facts),
+            *(a for f in entry.facts for a in f.about),
+        ]
+        topic_terms.update(t for text in texts for t in analyser.terms(normalize(text)))
+    known = {term for term, _ in vocabulary} | used
+    return Analysis(question_rows, vocabulary, names, used, neighbours.build(topic_terms, known))
 
 
 def _index_entries(

@@ -75,7 +75,9 @@ class Matcher:
         self.knowledge = compiled
         self.policy = policy
         self.normalizer = Normalizer(compiled.aliases)
-        self.analyzer = Analyzer(compiled.lexicon, compiled.subject)
+        found = compiled.neighbours
+        self._not_typos = found.real_words | found.contrasts.keys()
+        self.analyzer = Analyzer(compiled.lexicon, compiled.subject, self._not_typos)
         self.entries = {e.id: e for e in compiled.entries}
         self._entry_ids = [e.id for e in compiled.entries]
         self._entry_index = {entry_id: i for i, entry_id in enumerate(self._entry_ids)}
@@ -212,6 +214,8 @@ class Matcher:
         return cached
 
     def _resolve_uncached(self, text: str) -> QueryTerm:
+        if text in self._not_typos:  # a real word the knowledge does not use: not a typo
+            return QueryTerm(text, self._unknown_weight, (), False)
         if text in self.knowledge.vocabulary:
             weight = self._idf[text] * (
                 self.policy.subject_weight if text == self.knowledge.subject.term else 1.0

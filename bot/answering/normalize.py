@@ -141,8 +141,16 @@ def stem_english(word: str) -> str:
 class Analyzer:
     """Turns normalised text into matching terms, using the knowledge base's vocabulary."""
 
-    def __init__(self, lexicon: Iterable[str] = (), subject: Subject | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Iterable[str] = (),
+        subject: Subject | None = None,
+        whole_words: Iterable[str] = (),
+    ) -> None:
         self.lexicon: set[str] = set(lexicon)
+        # Real words the knowledge does not use (고등학교): kept whole, never split into
+        # known pieces (고등 + 학교), so the matcher sees what was asked.
+        self.whole_words = frozenset(whole_words)
         # The subject, in every form, becomes one term (knowledge/aliases.yaml).
         self.subject = subject or Subject()
         # Unspaced text is split only at words long or meaningful enough to be trusted.
@@ -186,10 +194,14 @@ class Analyzer:
             return [token]
         if _is_function_word(token):
             return []
+        if token in self.whole_words:
+            return [token]
         stem = korean.strip_ending(token, self.lexicon)
         stem = korean.STEM_FOLDS.get(stem, stem)
         if stem in self.lexicon:
             return [] if _is_function_word(stem) else [stem]
+        if stem in self.whole_words:
+            return [stem]
         adnominal = korean.adnominal_to_stem(stem)
         if adnominal in self.lexicon:
             return [adnominal]

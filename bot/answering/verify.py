@@ -9,7 +9,7 @@ asked thing: "오픈AI 설립 연도" matches the entry on OpenAI's founders, wh
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.analysis import AnswerType, QuestionAnalysis, analyse
@@ -69,10 +69,17 @@ def check(
     facts: FactIndex,
     mentions: Callable[[str, str], bool],
     holder: Sequence[str] = (),
+    contrasts: Mapping[str, Iterable[str]] | None = None,
 ) -> Check:
     """Whether `entry` states what the question (`analysis`, `terms`) asks."""
+    contrasts = contrasts or {}
     conflicts = tuple(
-        t.text for t in terms if _NUMBER_RE.fullmatch(t.text) and not mentions(entry.id, t.text)
+        t.text
+        for t in terms
+        # Another number than the entry states ("2025년까지"), or a sibling of a word the
+        # entry uses ("영국" where it says 일본, "고등학교" where it says 대학교).
+        if (_NUMBER_RE.fullmatch(t.text) and not mentions(entry.id, t.text))
+        or any(mentions(entry.id, sibling) for sibling in contrasts.get(t.text, ()))
     )
     if conflicts or not entry.facts:
         return Check(conflicts=conflicts)
@@ -94,17 +101,18 @@ def check(
     typed = [i for i in candidates if analysis.accepts(fact_of(i).type, fact_of(i).value)]
     # What the question states is context, not what it asks for, unless nothing else is left.
     typed = [i for i in typed if not given[i]] or typed
-    if holder:  # "카페 이름": only a fact about the cafe names it
+    if holder:
+        # "카페 이름", "해킹동아리 이름": the name of something the entry is about, and not
+        # of another fact's subject (the contest's name is not the club's).
         head = holder[-1]
-        typed = [i for i in typed if head in facts.about(entry.id, i) | facts.value(entry.id, i)]
+        owners = [i for i in positions if head in facts.about(entry.id, i)]
+        if owners:
+            typed = [i for i in typed if i in owners]
+        elif not mentions(entry.id, head):
+            typed = []
     if not typed:
         return Check(missing=analysis.answer_type) if analysis.specific else Check()
     best = max(subject[i] for i in typed)
-    elsewhere = max((subject[i] for i in positions if i not in typed), default=0)
-    if analysis.specific and elsewhere > best:
-        # The question is about another fact's subject ("해킹동아리 이름"): that subject's
-        # asked detail is not stated.
-        return Check(missing=analysis.answer_type)
     chosen = next(i for i in typed if subject[i] == best)
     same_type = [i for i in typed if fact_of(i).type is fact_of(chosen).type]
     # One item of several: the question's words, or the asked type alone, single it out.

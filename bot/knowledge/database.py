@@ -23,6 +23,9 @@ Schema (the one place it is written down):
     names(name PRIMARY KEY)                    people and organisations (normalised)
     lexicon(term PRIMARY KEY)                  the words the analyser splits unspaced text
                                                with; queries are analysed with the same set
+    neighbours(word, kind, term)               words the knowledge does not use: kind 'contrast'
+                                               (a sibling or antonym of `term`) or 'real' (a
+                                               dictionary word, not a typo of a known term)
     vocabulary(term, entry_id, strength)       inverted index: which entries a term points
                                                at, and how strongly (1.0 curated, 0.6 from
                                                the quote or answer)
@@ -39,12 +42,15 @@ import sqlite3
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
 from bot.answering import indexing
+from bot.answering.neighbours import Neighbours
+from bot.answering.neighbours import version as neighbours_version
 from bot.errors import KnowledgeDatabaseError
 from bot.knowledge import files as knowledge_files
 from bot.models import ArticleInfo, Entry, Fact, FactType, Subject
@@ -58,6 +64,7 @@ _ANALYSIS_SOURCES = (
     "answering/normalize.py",
     "answering/indexing.py",
     "answering/scoring.py",
+    "answering/neighbours.py",
     "knowledge/database.py",
 )
 
@@ -82,6 +89,9 @@ CREATE TABLE facts (
 CREATE TABLE aliases (variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);
 CREATE TABLE names (name TEXT PRIMARY KEY);
 CREATE TABLE lexicon (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE neighbours (
+    word TEXT NOT NULL, kind TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (word, term)
+) WITHOUT ROWID;
 CREATE TABLE vocabulary (
     term TEXT NOT NULL, entry_id TEXT NOT NULL REFERENCES entries(id), strength REAL NOT NULL,
     PRIMARY KEY (term, entry_id)
@@ -109,6 +119,7 @@ class CompiledKnowledge:
     names: frozenset[str]
     lexicon: frozenset[str]
     vocabulary: dict[str, dict[str, float]]  # term -> {entry id: strength}
+    neighbours: Neighbours
     subject: Subject
 
 
@@ -116,6 +127,7 @@ def fingerprint(knowledge_dir: Path) -> str:
     """Changes whenever the knowledge files or the code that analyses them change."""
     digest = hashlib.sha256(knowledge_files.fingerprint(knowledge_dir).encode())
     digest.update(SCHEMA_VERSION.encode())
+    digest.update(neighbours_version().encode())
     here = Path(__file__).resolve().parent.parent
     for name in _ANALYSIS_SOURCES:
         digest.update((here / name).read_bytes())
@@ -191,6 +203,16 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
             await db.executemany("INSERT INTO names VALUES (?)", [(n,) for n in analysis.names])
             await db.executemany(
                 "INSERT INTO lexicon VALUES (?)", [(t,) for t in sorted(analysis.lexicon)]
+            )
+            found = analysis.neighbours
+            await db.executemany(
+                "INSERT INTO neighbours VALUES (?, ?, ?)",
+                [
+                    (w, "contrast", t)
+                    for w, ts in sorted(found.contrasts.items())
+                    for t in sorted(ts)
+                ]
+                + [(w, "real", "") for w in sorted(found.real_words - set(found.contrasts))],
             )
             await db.executemany(
                 "INSERT INTO vocabulary VALUES (?, ?, ?)",
@@ -274,6 +296,9 @@ async def load(db_path: Path) -> CompiledKnowledge:
             ).fetchall()
             name_rows = await (await db.execute("SELECT name FROM names")).fetchall()
             lexicon_rows = await (await db.execute("SELECT term FROM lexicon")).fetchall()
+            neighbour_rows = await (
+                await db.execute("SELECT word, kind, term FROM neighbours")
+            ).fetchall()
             vocab_rows = await (
                 await db.execute("SELECT term, entry_id, strength FROM vocabulary")
             ).fetchall()
@@ -323,5 +348,17 @@ async def load(db_path: Path) -> CompiledKnowledge:
         names=frozenset(n for (n,) in name_rows),
         lexicon=frozenset(t for (t,) in lexicon_rows),
         vocabulary=dict(vocabulary),
+        neighbours=Neighbours(
+            contrasts=_contrasts(neighbour_rows),
+            real_words=frozenset(w for w, kind, _ in neighbour_rows if kind == "real"),
+        ),
         subject=Subject(meta["subject_term"], frozenset(meta["subject_forms"].split())),
     )
+
+
+def _contrasts(rows: Iterable[Iterable[str]]) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for word, kind, term in (tuple(row) for row in rows):
+        if kind == "contrast":
+            found[word].add(term)
+    return {word: frozenset(terms) for word, terms in found.items()}
