@@ -193,3 +193,8 @@ def analyse(question: str) -> QuestionAnalysis:
         found = _HOLDER.search(text)
         holder = found.group(1) if found else ""
     return QuestionAnalysis(answer_type, excluding, parts, holder)
+
+
+def is_question(word: str) -> bool:
+    """True for words that ask for a kind of answer ("누가", "날짜", "how many")."""
+    return analyse(word).answer_type is not AnswerType.ANY

@@ -109,7 +109,8 @@ class Engine:
             strong = match.score >= self.threshold
             # Only the best match may answer below the threshold: a lower one that singles
             # out a fact is more often a neighbouring fact than the asked one.
-            if result.ok and (strong or (result.pinned and rank == 0)):
+            pinned = result.pinned and rank == 0 and result.strays <= policy.pinned_max_strays
+            if result.ok and (strong or pinned):
                 answer = self._answer(question, match.entry, lang, match.score, result.fact)
                 return Decision(answer, analysis, tuple(considered))
             if strong and gap is None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answering import neighbours
+from bot.answering.analysis import is_question
 from bot.answering.neighbours import Neighbours
 from bot.answering.normalize import Analyzer, Normalizer, detect_lang
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
@@ -61,15 +62,12 @@ def analyse(source: KnowledgeSource, policy: ScoringPolicy = DEFAULT_POLICY) -> 
         lexicon = used | {term for term, _ in vocabulary}
         if lexicon == used:
             break
-    # The words that say what facts are about: topics, fact values and subjects, names.
+    # The words that tell facts apart: what each fact is about, and the names. (Not the
+    # facts' values: a value's neighbours are often its synonyms, 최근 ~ 올해.)
     topic_terms = set(names)
     for entry in source.entries:
-        texts = [
-            entry.topic,
-            *(f.value for f in entry.facts),
-            *(a for f in entry.facts for a in f.about),
-        ]
-        topic_terms.update(t for text in texts for t in analyser.terms(normalize(text)))
+        about = [word for fact in entry.facts for word in fact.about if not is_question(word)]
+        topic_terms.update(t for word in about for t in analyser.terms(normalize(word)))
     known = {term for term, _ in vocabulary} | used
     return Analysis(question_rows, vocabulary, names, used, neighbours.build(topic_terms, known))
 

@@ -187,11 +187,11 @@ class Analyzer:
             return []
         if token in korean.MEANINGFUL_SYLLABLES:
             return [token]  # A word that looks like an ending: 군 in "군 복무".
+        if token in self.lexicon and token not in korean.STOPWORDS_KO:
+            return [token]  # before the stem rule below: 일본 is a word, not 일보 + ㄴ
         adnominal = korean.adnominal_to_stem(token)
         if adnominal != token and adnominal in self.lexicon:
             return [adnominal]  # 나온 → 나오, so "언제 나온" meets "언제 나왔어".
-        if token in self.lexicon and token not in korean.STOPWORDS_KO:
-            return [token]
         if _is_function_word(token):
             return []
         if token in self.whole_words:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.answering.analysis import AnswerType, QuestionAnalysis, analyse
+from bot.answering.analysis import AnswerType, QuestionAnalysis, is_question
 from bot.answering.matcher import QUESTION_WORDS, QueryTerm
 from bot.models import Entry, Fact
 
@@ -31,6 +31,8 @@ class Check:
     """The asked answer type, when the entry states nothing of that type about the subject."""
     conflicts: tuple[str, ...] = ()
     """Question terms the entry contradicts: a number it does not state, an excluded name."""
+    strays: float = 0.0
+    """The share of the question in known words the entry does not use."""
 
     @property
     def ok(self) -> bool:
@@ -50,7 +52,7 @@ class FactIndex:
                 self._about[entry.id, position] = frozenset(
                     t
                     for word in fact.about
-                    if analyse(word).answer_type is AnswerType.ANY
+                    if not is_question(word)
                     for t in terms(word)
                     if t not in QUESTION_WORDS
                 )
@@ -115,13 +117,32 @@ def check(
     best = max(subject[i] for i in typed)
     chosen = next(i for i in typed if subject[i] == best)
     same_type = [i for i in typed if fact_of(i).type is fact_of(chosen).type]
-    # One item of several: the question's words, or the asked type alone, single it out.
-    narrowed = (best > 0 and any(subject[i] < best for i in same_type)) or (
-        analysis.specific and len(typed) == 1 and len(entry.facts) > 1
-    )
+    # One item of several, singled out by the question's own words ("한국", "상한"): enough
+    # to answer a long, specific question that matches no curated question closely.
+    narrowed = best > 0 and any(subject[i] < best for i in same_type)
+    # Or the question asks for the one fact of its kind, naming what it is about.
+    asked_for = analysis.specific and best > 0 and len(typed) == 1
     if analysis.specific or narrowed:
-        return Check(fact=fact_of(chosen), pinned=narrowed or given[chosen])
+        pinned = narrowed or asked_for
+        return Check(fact=fact_of(chosen), pinned=pinned, strays=_strays(entry, terms, mentions))
     return Check()
+
+
+def _strays(
+    entry: Entry, terms: Sequence[QueryTerm], mentions: Callable[[str, str], bool]
+) -> float:
+    """The share of the question's weight in known words the entry does not use
+    ("졸업 논문 주제" asked of the lecture's topic); question words and fragments aside."""
+    total = sum(t.weight for t in terms) or 1.0
+    stray = sum(
+        t.weight
+        for t in terms
+        if t.matches
+        and len(t.text) > 1
+        and t.text not in QUESTION_WORDS
+        and not any(mentions(entry.id, m) for m, _ in t.matches)
+    )
+    return stray / total
 
 
 def _names(facts: FactIndex, entry_id: str, position: int, named: set[str]) -> bool:
