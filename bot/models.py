@@ -41,6 +41,9 @@ class Fact:
     ko: str = ""
     en: str = ""
     """One short sentence stating just this fact; empty: the entry's answer states it."""
+    quote: str = ""
+    """The verbatim words of the article that state it: the entry's quote when that has the
+    value, else the article's sentence that does (set by the knowledge loader)."""
 
     def sentence(self, lang: Lang) -> str:
         return self.en if lang == "en" else self.ko

@@ -176,4 +176,5 @@ class Engine:
     ) -> Answer:
         """The entry's answer; when a fact answers, its own sentence (one item, said first)."""
         text = (fact.sentence(lang) if fact else "") or entry.answer(lang)
-        return Answer(question, True, text, entry.quote, score, entry.id, lang)
+        quote = (fact.quote if fact else "") or entry.quote
+        return Answer(question, True, text, quote, score, entry.id, lang)

@@ -120,6 +120,7 @@ _ENDINGS = """
 는건가 은거야 은건가 을 ㄹ 을게 을까나 서 래 래요 대 대요 댔어 냐고 라던데
 다고 다는 다는거 다며 단 하다 하다는 한다는 하다고 한다고 하다는거 밖에 이라서 라서
 던데 더라 더라고 랬어 됨 음 듦 햇음 햇어 했대 한대 였대 이래 이래요 게 게요
+짜리 짜리야 짜리였어 짜리였음 짜리임
 """
 ENDINGS: tuple[str, ...] = tuple(sorted(set(_ENDINGS.split()), key=len, reverse=True))
 _ENDING_SET = frozenset(ENDINGS)

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.answering import korean
+from bot.answering.analysis import is_question
 from bot.answering.normalize import Analyzer, Normalizer
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.answering.typos import TypoIndex
@@ -39,6 +40,8 @@ QUESTION_WORDS = frozenset(
 )
 """What a question asks for, as the analyser's terms (English ones are Snowball stems: why →
 whi, many → mani); an entry none of whose terms answer that kind is a weaker match."""
+QUESTION_WORD_WEIGHT = 1.0
+"""An unknown word that only says what kind of answer is wanted weighs like a question word."""
 RESOLVE_CACHE_SIZE = 50_000
 EAGER_POSTINGS = 256
 """Posting lists at least this long become arrays at load time; shorter ones on first use."""
@@ -216,6 +219,9 @@ class Matcher:
     def _resolve_uncached(self, text: str) -> QueryTerm:
         if text in self._not_typos:  # a real word the knowledge does not use: not a typo
             return QueryTerm(text, self._unknown_weight, (), False)
+        if text not in self.knowledge.vocabulary and is_question(text):
+            # "기간", "날짜": what kind of answer is wanted, not a topic the article lacks.
+            return QueryTerm(text, QUESTION_WORD_WEIGHT, (), False)
         if text in self.knowledge.vocabulary:
             weight = self._idf[text] * (
                 self.policy.subject_weight if text == self.knowledge.subject.term else 1.0

@@ -89,11 +89,14 @@ def detect_lang(text: str) -> Lang:
 
 
 _THOUSANDS_RE = re.compile(r"(\d+)\s*천(?!\d)")
+# "몇점", "몇명", "몇살": the question word and its counter, apart (몇 점), as people also write.
+_HOW_MANY_RE = re.compile(r"몇(?=[가-힣])(?!몇)")
 
 
 def _surface(text: str) -> str:
     text = clean(text)
     text = _THOUSANDS_RE.sub(lambda m: str(int(m.group(1)[:12]) * 1000), text)  # 7천명 → 7000명
+    text = _HOW_MANY_RE.sub("몇 ", text)
     text = korean.JAMO_RUN_RE.sub(" ", text)
     text = _PUNCT_RE.sub(" ", text)
     text = _SCRIPT_SPLIT_RE.sub(" ", text)
@@ -198,9 +201,11 @@ class Analyzer:
             return [token]
         stem = korean.strip_ending(token, self.lexicon)
         stem = korean.STEM_FOLDS.get(stem, stem)
+        if stem in self.subject.forms:  # 김씨가 → 김씨 → the subject
+            return [self.subject.term]
         if stem in self.lexicon:
             return [] if _is_function_word(stem) else [stem]
-        if stem in self.whole_words:
+        if stem in self.whole_words or self._known_plus_suffix(stem):
             return [stem]
         adnominal = korean.adnominal_to_stem(stem)
         if adnominal in self.lexicon:
@@ -209,6 +214,15 @@ class Analyzer:
         if pieces is not None:
             return pieces
         return [] if _is_function_word(stem) else [stem]
+
+    def _known_plus_suffix(self, word: str) -> bool:
+        """상한선, 졸업식: a known word and one more syllable. Kept whole for the matcher to
+        read by its prefix, rather than split into pieces that lose the known word."""
+        return (
+            len(word) >= 3
+            and word[:-1] in self.lexicon
+            and korean.HANGUL_RE.match(word[-1]) is not None
+        )
 
     def split_compound(self, word: str) -> list[str]:
         """Known words inside a known compound (군복무 → 군, 복무), or [] when there are none."""

@@ -16,7 +16,7 @@ Schema (the one place it is written down):
                                                alternate questions; terms = analysed terms,
                                                space-separated
     keywords(entry_id, keyword)                curated keywords as written
-    facts(entry_id, position, type, value, about, ko, en)
+    facts(entry_id, position, type, value, about, ko, en, quote)
                                                typed facts an entry states; about is a JSON
                                                list of words
     aliases(variant PRIMARY KEY, canonical)    transliterations folded before matching
@@ -84,7 +84,7 @@ CREATE TABLE keywords (entry_id TEXT NOT NULL REFERENCES entries(id), keyword TE
 CREATE TABLE facts (
     entry_id TEXT NOT NULL REFERENCES entries(id), position INTEGER NOT NULL,
     type TEXT NOT NULL, value TEXT NOT NULL, about TEXT NOT NULL, ko TEXT NOT NULL,
-    en TEXT NOT NULL
+    en TEXT NOT NULL, quote TEXT NOT NULL
 );
 CREATE TABLE aliases (variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);
 CREATE TABLE names (name TEXT PRIMARY KEY);
@@ -184,7 +184,7 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
                 [(e.id, k) for e in source.entries for k in e.keywords],
             )
             await db.executemany(
-                "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         e.id,
@@ -194,6 +194,7 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
                         json.dumps(f.about, ensure_ascii=False),
                         f.ko,
                         f.en,
+                        f.quote,
                     )
                     for e in source.entries
                     for i, f in enumerate(e.facts)
@@ -287,7 +288,7 @@ async def load(db_path: Path) -> CompiledKnowledge:
             ).fetchall()
             fact_rows = await (
                 await db.execute(
-                    "SELECT entry_id, type, value, about, ko, en FROM facts "
+                    "SELECT entry_id, type, value, about, ko, en, quote FROM facts "
                     "ORDER BY entry_id, position"
                 )
             ).fetchall()
@@ -312,8 +313,8 @@ async def load(db_path: Path) -> CompiledKnowledge:
     for entry_id, keyword in keyword_rows:
         keywords[entry_id].append(keyword)
     facts: dict[str, list[Fact]] = defaultdict(list)
-    for entry_id, kind, value, about, ko, en in fact_rows:
-        facts[entry_id].append(Fact(FactType(kind), value, tuple(json.loads(about)), ko, en))
+    for entry_id, kind, value, about, ko, en, quote in fact_rows:
+        facts[entry_id].append(Fact(FactType(kind), value, tuple(json.loads(about)), ko, en, quote))
     questions_by_entry: dict[str, list[str]] = defaultdict(list)
     questions = []
     for entry_id, text, lang, terms in question_rows:

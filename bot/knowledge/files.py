@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -30,6 +30,15 @@ ENTRY_FIELDS = {
 }
 OPTIONAL_FIELDS = ("popular", "facts")
 REQUIRED_FIELDS = tuple(f for f in ENTRY_FIELDS if f not in OPTIONAL_FIELDS)
+# Facts whose value is the answer itself (a date, a number, a name): a fact's Korean sentence
+# must say it exactly as the article does. Reasons and quotes may be paraphrased.
+SHORT_FACTS = frozenset(FactType) - {
+    FactType.REASON,
+    FactType.METHOD,
+    FactType.QUOTE,
+    FactType.DEFINITION,
+    FactType.THING,
+}
 FACT_FIELDS = {
     "type": "one of " + ", ".join(t.value for t in FactType),
     "value": "a short verbatim piece of the article body that is the fact",
@@ -225,6 +234,7 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
             "digits and dashes"
         )
     quote = text("quote")
+    folded_quote = fold_whitespace(quote)
     if quote and fold_whitespace(quote) not in body:
         problems.append(
             f"{path}:{fields['quote'][1]}: quote is not verbatim in the article body; "
@@ -244,9 +254,31 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
         keywords=text_list("keywords"),
         popular=popular is True,
         source=where,
-        facts=_facts(path, facts_node, body, problems),
+        facts=tuple(
+            replace(
+                f,
+                quote=quote
+                if fold_whitespace(f.value) in folded_quote
+                else sentence_of(f.value, body),
+            )
+            for f in _facts(path, facts_node, body, problems)
+        ),
     )
     return entry
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[”’\"]?\s")
+
+
+def sentence_of(value: str, body: str) -> str:
+    """The sentence of the (whitespace-folded) `body` in which `value` first occurs."""
+    at = body.find(fold_whitespace(value))
+    if at < 0:
+        return ""
+    ends = [m.end() for m in _SENTENCE_END.finditer(body)]
+    start = max((e for e in ends if e <= at), default=0)
+    end = min((e for e in ends if e > at + len(value)), default=len(body))
+    return body[start:end].strip()
 
 
 def _facts(path: Path, node: yaml.Node | None, body: str, problems: list[str]) -> tuple[Fact, ...]:
@@ -310,6 +342,13 @@ def _fact(
             problems.append(f"{path}:{line}: fact {lang} must be one sentence of text")
             ok = False
         sentences[lang] = str(sentence).strip()
+    says_value = fold_whitespace(text) in fold_whitespace(sentences.get("ko", ""))
+    if ok and fact_type in SHORT_FACTS and sentences["ko"] and not says_value:
+        problems.append(
+            f"{path}:{values['ko'][1]}: the ko sentence must state the value {text!r} as "
+            "written (it is what the user asked for); rewrite the sentence around it"
+        )
+        ok = False
     if not ok:
         return None
     assert isinstance(about, list)
