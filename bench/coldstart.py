@@ -172,7 +172,7 @@ async def bot_ready(
     db_path: Path, knowledge_dir: Path, state_dir: Path, runs: int
 ) -> dict[str, Any]:
     """Median time from spawning `python -m bot run` to ready, against the stand-in."""
-    from tests.botapi_standin import BotApiStandIn
+    from tests.support.standin import BotApiStandIn
 
     ready_line: list[float] = []
     first_poll: list[float] = []

@@ -99,7 +99,7 @@ def unthrottled_sends() -> Iterator[None]:
 
 def question_updates(questions: list[str], total: int, users: int) -> list[dict[str, Any]]:
     """`total` private text messages, round-robin over `users` users and `questions`."""
-    from tests import updates
+    from tests.support import updates
 
     result = []
     for i in range(total):
@@ -219,7 +219,7 @@ async def _in_process(
     timeout: float,
 ) -> dict[str, Any]:
     from bot.telegram.app import ALLOWED_UPDATES, build_application
-    from tests.botapi_standin import BotApiStandIn
+    from tests.support.standin import BotApiStandIn
 
     async with BotApiStandIn() as api:
         settings = _settings(api, db_path, knowledge_dir, state_dir)
@@ -279,7 +279,7 @@ async def run_subprocess(
 ) -> dict[str, Any]:
     """The bot as its own process (`python -m bench.unthrottled_bot` = `python -m bot run`
     with the send limiter loosened); the stand-in stays in this process."""
-    from tests.botapi_standin import BotApiStandIn
+    from tests.support.standin import BotApiStandIn
 
     async with BotApiStandIn() as api:
         env = bench_env(

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from bot.answering.engine import Engine
 from bot.knowledge import database
-from tests import updates as u
-from tests.bot_harness import buttons, make_settings, running_bot
-from tests.botapi_standin import ApiCall, BotApiStandIn
+from tests.support import updates as u
+from tests.support.harness import buttons, make_settings, running_bot
+from tests.support.standin import ApiCall, BotApiStandIn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "transcript.md"

@@ -20,10 +20,10 @@ import pytest
 
 from bot.answering.engine import Engine
 from bot.telegram.app import COMMANDS
-from tests import updates as u
-from tests.bot_harness import TOKEN, buttons, make_settings, running_bot
-from tests.botapi_standin import BotApiStandIn
-from tests.traffic import (
+from tests.support import updates as u
+from tests.support.harness import TOKEN, buttons, make_settings, running_bot
+from tests.support.standin import BotApiStandIn
+from tests.support.traffic import (
     SALARY_QUESTION,
     ask,
     next_person_is_answered,

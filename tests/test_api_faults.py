@@ -19,10 +19,10 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from bot.answering.engine import Engine
 from bot.telegram.app import BotApplication
 from bot.telegram.delivery import backoff, is_transient
-from tests import updates as u
-from tests.bot_harness import make_settings, quoted_text, running_bot
-from tests.botapi_standin import BotApiStandIn
-from tests.traffic import (
+from tests.support import updates as u
+from tests.support.harness import make_settings, quoted_text, running_bot
+from tests.support.standin import BotApiStandIn
+from tests.support.traffic import (
     SALARY_QUESTION,
     SALARY_QUOTE,
     ask,

@@ -38,8 +38,8 @@ from telegram.ext import (
     filters,
 )
 
-from tests import updates as u
-from tests.botapi_standin import BotApiStandIn, parse_telegram_html
+from tests.support import updates as u
+from tests.support.standin import BotApiStandIn, parse_telegram_html
 
 TOKEN = "123456789:TEST-stand-in-token"
 

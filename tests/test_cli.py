@@ -14,7 +14,7 @@ from telegram.ext import CommandHandler
 from bot.cli import COMMANDS
 from bot.config import Settings
 from bot.telegram.app import build_application
-from tests.bot_harness import TOKEN
+from tests.support.harness import TOKEN
 
 from .conftest import PROJECT_ROOT
 

@@ -25,10 +25,10 @@ import pytest
 from bot.answering.engine import Engine
 from bot.knowledge import database
 from bot.knowledge.reload import Change, ReplacementWatch
-from tests import updates as u
-from tests.bot_harness import TOKEN, make_settings, running_bot, signer
-from tests.botapi_standin import ApiCall, BotApiStandIn
-from tests.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
+from tests.support import updates as u
+from tests.support.harness import TOKEN, make_settings, running_bot, signer
+from tests.support.standin import ApiCall, BotApiStandIn
+from tests.support.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
 
 from .conftest import KNOWLEDGE_DIR
 

@@ -16,10 +16,10 @@ import pytest
 from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.telegram.app import INLINE_RATE_FACTOR, BotApplication
-from tests import updates as u
-from tests.bot_harness import make_settings, quoted_text, running_bot
-from tests.botapi_standin import BotApiStandIn
-from tests.traffic import (
+from tests.support import updates as u
+from tests.support.harness import make_settings, quoted_text, running_bot
+from tests.support.standin import BotApiStandIn
+from tests.support.traffic import (
     AGE_QUESTION,
     SALARY_QUESTION,
     SALARY_QUOTE,

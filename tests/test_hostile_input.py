@@ -26,10 +26,10 @@ from bot.models import Answer, Suggestion
 from bot.telegram import formatting
 from bot.telegram.app import BotApplication
 from bot.telegram.callbacks import CallbackSigner
-from tests import updates as u
-from tests.bot_harness import entity_types, make_settings, running_bot, signer
-from tests.botapi_standin import ApiCall, BotApiStandIn, parse_telegram_html
-from tests.traffic import (
+from tests.support import updates as u
+from tests.support.harness import entity_types, make_settings, running_bot, signer
+from tests.support.standin import ApiCall, BotApiStandIn, parse_telegram_html
+from tests.support.traffic import (
     SALARY_QUESTION,
     ask,
     assert_every_call_accepted,

@@ -1,6 +1,6 @@
 """End to end: the real Application, long polling the local Bot API stand-in over HTTP.
 
-Updates are real Telegram JSON (tests/updates.py); assertions are on what the stand-in
+Updates are real Telegram JSON (tests/support/updates.py); assertions are on what the stand-in
 received. The stand-in parses HTML like Telegram and rejects invalid markup or text over
 4096 characters, so a successful sendMessage is itself a check of the formatting.
 """
@@ -36,8 +36,8 @@ from bot.telegram.app import (
 )
 from bot.telegram.callbacks import Kind
 from tests import record_transcript
-from tests import updates as u
-from tests.bot_harness import (
+from tests.support import updates as u
+from tests.support.harness import (
     TOKEN,
     buttons,
     entity_types,
@@ -46,7 +46,7 @@ from tests.bot_harness import (
     running_bot,
     signer,
 )
-from tests.botapi_standin import ApiCall, BotApiStandIn
+from tests.support.standin import ApiCall, BotApiStandIn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KO_USER = u.user(5001, "민준", language_code="ko")

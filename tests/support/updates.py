@@ -237,7 +237,7 @@ def inline_keyboard(*rows: list[tuple[str, str]]) -> JSON:
 def bot_message_from_call(api_call: Any) -> JSON:
     """The bot's message (result of a recorded sendMessage/edit call) a user could reply to.
 
-    ``api_call`` is a ``tests.botapi_standin.ApiCall``; it must have succeeded.
+    ``api_call`` is a ``tests.support.standin.ApiCall``; it must have succeeded.
     """
     result = getattr(api_call, "result", None)
     if not isinstance(result, dict) or "message_id" not in result:

@@ -15,7 +15,7 @@ from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
 from bot.telegram.callbacks import CallbackSigner, derive_secret
-from tests.botapi_standin import ApiCall, BotApiStandIn
+from tests.support.standin import ApiCall, BotApiStandIn
 
 TOKEN = "123456789:AAH-test-token-for-the-stand-in_xyz"
 

@@ -42,7 +42,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tests.updates import (
+from tests.support.updates import (
     BOT_FIRST_NAME,
     BOT_ID,
     BOT_USERNAME,

@@ -1,6 +1,6 @@
 """Helpers for the reliability tests: people, questions pushed through the stand-in, checks.
 
-Everything goes through the real Application and the Bot API stand-in (tests/bot_harness.py);
+Everything goes through the real Application and the Bot API stand-in (tests/support/harness.py);
 these helpers only push updates and look at what the stand-in received.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from tests import updates as u
-from tests.bot_harness import quoted_text
-from tests.botapi_standin import ApiCall, BotApiStandIn
+from tests.support import updates as u
+from tests.support.harness import quoted_text
+from tests.support.standin import ApiCall, BotApiStandIn
 
 SALARY_QUESTION = "김태훈 연봉이 얼마야?"
 SALARY_QUOTE = "그가 받을 연봉은 30만~50만 달러"

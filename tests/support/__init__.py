@@ -1,0 +1,9 @@
+"""What the tests, the transcript recorder (tests/record_transcript.py) and bench/ share.
+
+* ``standin``: the local Bot API stand-in (an aiohttp server that answers like Telegram);
+* ``updates``: real Telegram update JSON to push into it;
+* ``harness``: the real bot Application, long polling the stand-in;
+* ``traffic``: people, questions and button taps pushed through it, and checks on the replies.
+
+Fixtures built on these live in tests/conftest.py.
+"""
