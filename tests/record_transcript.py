@@ -17,11 +17,11 @@ from pathlib import Path
 
 from bot.answering.engine import Engine
 from bot.knowledge import database
+from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
 from tests.support import updates as u
 from tests.support.harness import buttons, make_settings, running_bot
 from tests.support.standin import ApiCall, BotApiStandIn
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "transcript.md"
 README = PROJECT_ROOT / "README.md"
 README_START = "<!-- transcript: written by python -m tests.record_transcript -->"
@@ -129,7 +129,7 @@ async def _tap(api: BotApiStandIn, data: str, message: u.JSON, user: u.JSON) -> 
 async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
     """Play the scenario against a running bot and return what happened."""
     knowledge_db = workdir / "k.sqlite3"
-    await database.build(PROJECT_ROOT / "knowledge", knowledge_db)
+    await database.build(KNOWLEDGE_DIR, knowledge_db)
     engine = await Engine.open(knowledge_db)
     transcript = Transcript()
     private = " (private chat)"

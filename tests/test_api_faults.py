@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -33,18 +32,6 @@ from tests.support.traffic import (
 )
 
 ASKER = person(1)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def app(api: BotApiStandIn, tmp_path: Path, engine: Engine) -> AsyncIterator[BotApplication]:
-    async with running_bot(api, make_settings(api, tmp_path), engine) as application:
-        yield application
 
 
 def statuses(api: BotApiStandIn, method: str = "sendMessage") -> list[int | None]:

@@ -10,8 +10,7 @@ import pytest
 
 from bot.errors import KnowledgeDatabaseError, KnowledgeError
 from bot.knowledge import database
-
-from .conftest import KNOWLEDGE_DIR
+from tests.support import KNOWLEDGE_DIR
 
 GOOD_ENTRY = """\
 - id: age

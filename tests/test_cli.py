@@ -14,9 +14,8 @@ from telegram.ext import CommandHandler
 from bot.cli import COMMANDS
 from bot.config import Settings
 from bot.telegram.app import build_application
+from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
 from tests.support.harness import TOKEN
-
-from .conftest import PROJECT_ROOT
 
 TEST_COMMAND = (
     'python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/python -m pytest'
@@ -124,7 +123,7 @@ def test_broken_knowledge_exits_with_file_and_line(db: Path, tmp_path: Path) -> 
     knowledge = tmp_path / "knowledge"
     (knowledge / "entries").mkdir(parents=True)
     for name in ("article.txt", "article.yaml", "aliases.yaml"):
-        (knowledge / name).write_bytes((PROJECT_ROOT / "knowledge" / name).read_bytes())
+        (knowledge / name).write_bytes((KNOWLEDGE_DIR / name).read_bytes())
     (knowledge / "entries" / "x.yaml").write_text("- id: x\n  colour: red\n", encoding="utf-8")
     result = run_cli("build", db=db, env={"KNOWLEDGE_DIR": str(knowledge)})
     assert result.returncode == 2

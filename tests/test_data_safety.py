@@ -25,14 +25,12 @@ import pytest
 from bot.answering.engine import Engine
 from bot.knowledge import database
 from bot.knowledge.reload import Change, ReplacementWatch
+from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
 from tests.support import updates as u
 from tests.support.harness import TOKEN, make_settings, running_bot, signer
 from tests.support.standin import ApiCall, BotApiStandIn
 from tests.support.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
 
-from .conftest import KNOWLEDGE_DIR
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASKER = person(1)
 THANKS = "의견 고마워요!"
 ENTRY = """\
@@ -47,12 +45,6 @@ ENTRY = """\
     - How old is he?
   keywords: [나이, age]
 """
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
 
 
 def small_knowledge(root: Path, marker: str) -> Path:

@@ -14,7 +14,6 @@ import signal
 import socket
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from bot.telegram.app import (
 )
 from bot.telegram.callbacks import Kind
 from tests import record_transcript
+from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
 from tests.support import updates as u
 from tests.support.harness import (
     TOKEN,
@@ -48,32 +48,12 @@ from tests.support.harness import (
 )
 from tests.support.standin import ApiCall, BotApiStandIn
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KO_USER = u.user(5001, "민준", language_code="ko")
 EN_USER = u.user(5002, "Alex", language_code="en")
 GROUP = u.group_chat()
 SALARY_QUOTE = "그가 받을 연봉은 30만~50만 달러"
 CITATION_KO = "쓸만하니 머스크가 채갔다, 한국선 씨마른 AI 인재 · 중앙일보 · 2018-08-27"
 CITATION_EN = "쓸만하니 머스크가 채갔다, 한국선 씨마른 AI 인재 · JoongAng Ilbo · 2018-08-27"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def settings(api: BotApiStandIn, tmp_path: Path) -> Settings:
-    return make_settings(api, tmp_path)
-
-
-@pytest.fixture
-async def app(
-    api: BotApiStandIn, settings: Settings, engine: Engine
-) -> AsyncIterator[BotApplication]:
-    async with running_bot(api, settings, engine) as application:
-        yield application
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -144,7 +124,7 @@ async def test_startup_opens_the_knowledge_db_registers_commands_and_logs_ready(
     api: BotApiStandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     knowledge_db = tmp_path / "k.sqlite3"
-    await database.build(PROJECT_ROOT / "knowledge", knowledge_db)
+    await database.build(KNOWLEDGE_DIR, knowledge_db)
     settings = make_settings(api, tmp_path, database_path=knowledge_db)
     caplog.set_level(logging.INFO)
     async with running_bot(api, settings, engine=None):  # post_init opens the engine

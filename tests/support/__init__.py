@@ -7,3 +7,10 @@
 
 Fixtures built on these live in tests/conftest.py.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
