@@ -28,6 +28,7 @@ from tests.support.traffic import (
     assert_every_call_accepted,
     next_person_is_answered,
     person,
+    tap,
     to_chat,
 )
 
@@ -104,12 +105,7 @@ async def test_a_reset_while_answering_a_button_is_retried(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
     api.inject_fault("answerCallbackQuery", reset_connection=True)
-    update = u.callback_query_update("forged", from_user=ASKER)
-    api.push_update(update)
-    query_id = update["callback_query"]["id"]
-    [answered] = await api.wait_for(
-        "answerCallbackQuery", lambda c: c.ok and c.params["callback_query_id"] == query_id
-    )
+    answered = await tap(api, "forged", user=ASKER)
     assert answered.params["show_alert"] is True
     assert statuses(api, "answerCallbackQuery") == [0, 200]
 
