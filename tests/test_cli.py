@@ -14,8 +14,9 @@ from telegram.ext import CommandHandler
 from bot.cli import COMMANDS
 from bot.config import Settings
 from bot.telegram.app import build_application
-from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
+from tests.support import PROJECT_ROOT
 from tests.support.harness import TOKEN
+from tests.support.knowledge import knowledge_folder
 
 TEST_COMMAND = (
     'python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/python -m pytest'
@@ -120,11 +121,8 @@ def test_bare_command_without_token_starts_console_chat(db: Path) -> None:
 
 
 def test_broken_knowledge_exits_with_file_and_line(db: Path, tmp_path: Path) -> None:
-    knowledge = tmp_path / "knowledge"
-    (knowledge / "entries").mkdir(parents=True)
-    for name in ("article.txt", "article.yaml", "aliases.yaml"):
-        (knowledge / name).write_bytes((KNOWLEDGE_DIR / name).read_bytes())
-    (knowledge / "entries" / "x.yaml").write_text("- id: x\n  colour: red\n", encoding="utf-8")
+    broken = "- id: x\n  colour: red\n"
+    knowledge = knowledge_folder(tmp_path / "knowledge", broken, file_name="x.yaml")
     result = run_cli("build", db=db, env={"KNOWLEDGE_DIR": str(knowledge)})
     assert result.returncode == 2
     assert f"{knowledge / 'entries' / 'x.yaml'}:2: unknown field 'colour'" in result.stderr

@@ -25,35 +25,20 @@ import pytest
 from bot.answering.engine import Engine
 from bot.knowledge import database
 from bot.knowledge.reload import Change, ReplacementWatch
-from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
+from tests.support import PROJECT_ROOT
 from tests.support import updates as u
 from tests.support.harness import TOKEN, make_settings, running_bot, signer
+from tests.support.knowledge import AGE_ENTRY, knowledge_folder
 from tests.support.standin import ApiCall, BotApiStandIn
 from tests.support.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
 
 ASKER = person(1)
 THANKS = "의견 고마워요!"
-ENTRY = """\
-- id: age
-  topic: 나이
-  topic_en: Age
-  answer_ko: {marker} 김태훈씨는 만 26세입니다.
-  answer_en: He is 26.
-  quote: 올해 만 26세의 김씨가
-  questions:
-    - 몇 살이야?
-    - How old is he?
-  keywords: [나이, age]
-"""
 
 
 def small_knowledge(root: Path, marker: str) -> Path:
     """A one-entry knowledge folder whose answer starts with `marker`."""
-    (root / "entries").mkdir(parents=True)
-    for name in ("article.txt", "article.yaml", "aliases.yaml"):
-        shutil.copy(KNOWLEDGE_DIR / name, root / name)
-    (root / "entries" / "facts.yaml").write_text(ENTRY.format(marker=marker), encoding="utf-8")
-    return root
+    return knowledge_folder(root, AGE_ENTRY.replace("answer_ko: ", f"answer_ko: {marker} "))
 
 
 @pytest.fixture
