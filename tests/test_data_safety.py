@@ -13,9 +13,8 @@ import os
 import shutil
 import signal
 import sqlite3
-import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,8 @@ import pytest
 from bot.answering.engine import Engine
 from bot.knowledge import database
 from bot.knowledge.reload import Change, ReplacementWatch
-from tests.support import PROJECT_ROOT
 from tests.support import updates as u
-from tests.support.harness import TOKEN, make_settings, running_bot, signer
+from tests.support.harness import bot_env, make_settings, running_bot, signer, start_bot
 from tests.support.knowledge import AGE_ENTRY, knowledge_folder
 from tests.support.standin import ApiCall, BotApiStandIn
 from tests.support.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
@@ -179,29 +177,6 @@ async def test_a_missing_or_corrupt_database_at_start_up_is_rebuilt_with_a_messa
 # ------------------------------------------------------------------------------ subprocesses
 
 
-def bot_env(api: BotApiStandIn, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_BASE_URL=api.base_url,
-        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
-        FEEDBACK_SALT="subprocess-salt",
-        PYTHONPATH=str(PROJECT_ROOT),
-        **extra,
-    )
-    return env
-
-
-async def start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=cwd,  # no .env there
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 async def test_a_broken_database_without_knowledge_exits_2_saying_what_to_do(
     api: BotApiStandIn, tmp_path: Path, damage: str
@@ -227,11 +202,15 @@ def running_env(api: BotApiStandIn, tmp_path: Path, knowledge_db: Path) -> dict[
 
 
 @pytest.fixture
-async def killer() -> AsyncIterator[Callable[[asyncio.subprocess.Process], None]]:
-    """Registers subprocesses to kill if the test fails before they end."""
-    started: list[asyncio.subprocess.Process] = []
-    yield started.append
-    for process in started:
+async def polling_bot(
+    api: BotApiStandIn, tmp_path: Path, running_env: dict[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot run` polling `api`; killed at the end if the test left it running."""
+    process = await start_bot(running_env, tmp_path)
+    try:
+        await api.wait_for("getUpdates", finished=False, timeout=30)
+        yield process
+    finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
@@ -249,11 +228,9 @@ async def test_kill_9_during_feedback_writes_loses_no_acknowledged_vote(
     api: BotApiStandIn,
     tmp_path: Path,
     running_env: dict[str, str],
-    killer: Callable[[asyncio.subprocess.Process], None],
+    polling_bot: asyncio.subprocess.Process,
 ) -> None:
-    process = await start_bot(running_env, tmp_path)
-    killer(process)
-    await api.wait_for("getUpdates", finished=False, timeout=30)
+    process = polling_bot
     voter_by_query = {}
     for voter_id, update in _taps(600):
         api.push_update(update)
@@ -308,12 +285,9 @@ async def test_question_counts_reach_the_state_file_while_the_bot_runs(
 async def test_sigterm_lets_the_reply_in_flight_finish_closes_the_state_db_and_exits_0(
     api: BotApiStandIn,
     tmp_path: Path,
-    running_env: dict[str, str],
-    killer: Callable[[asyncio.subprocess.Process], None],
+    polling_bot: asyncio.subprocess.Process,
 ) -> None:
-    process = await start_bot(running_env, tmp_path)
-    killer(process)
-    await api.wait_for("getUpdates", finished=False, timeout=30)
+    process = polling_bot
     assert (tmp_path / "state.sqlite3-wal").exists()  # the state DB is open, in WAL mode
     api.inject_fault("sendMessage", status=None, delay=1.5)  # a slow reply...
     api.push_update(u.message_update(SALARY_QUESTION, from_user=ASKER))

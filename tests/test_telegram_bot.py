@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import sqlite3
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -34,16 +32,18 @@ from bot.telegram.app import (
 )
 from bot.telegram.callbacks import Kind
 from tests import record_transcript
-from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
+from tests.support import KNOWLEDGE_DIR
 from tests.support import updates as u
 from tests.support.harness import (
     TOKEN,
+    bot_env,
     buttons,
     entity_types,
     make_settings,
     quoted_text,
     running_bot,
     signer,
+    start_bot,
 )
 from tests.support.standin import ApiCall, BotApiStandIn
 from tests.support.traffic import (
@@ -656,21 +656,8 @@ async def test_transcript_recorder_plays_a_new_users_session(
 async def test_python_m_bot_run_polls_the_stand_in_and_stops_cleanly(
     api: BotApiStandIn, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_BASE_URL=api.base_url,
-        DATABASE_PATH=str(tmp_path / "k.sqlite3"),
-        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
-        FEEDBACK_SALT="subprocess-salt",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=tmp_path,  # no .env there
-        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    env = bot_env(api, tmp_path, DATABASE_PATH=str(tmp_path / "k.sqlite3"))
+    process = await start_bot(env, tmp_path)
     try:
         await api.wait_for("getUpdates", finished=False, timeout=30)
         reply = await ask(api, "연봉이 얼마야?")

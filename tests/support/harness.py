@@ -6,7 +6,10 @@ start_polling; then the reverse), only inside the caller's event loop.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
 from bot.telegram.callbacks import CallbackSigner, derive_secret
+from tests.support import PROJECT_ROOT
 from tests.support.standin import ApiCall, BotApiStandIn
 
 TOKEN = "123456789:AAH-test-token-for-the-stand-in_xyz"
@@ -31,6 +35,32 @@ def make_settings(api: BotApiStandIn, tmp_path: Path, **overrides: Any) -> Setti
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def bot_env(api: BotApiStandIn, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment for `python -m bot run` against the stand-in: this one's, without any
+    TELEGRAM_* a developer has set, with state under `tmp_path`, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=api.base_url,
+        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
+        FEEDBACK_SALT="subprocess-salt",
+        PYTHONPATH=str(PROJECT_ROOT),
+        **extra,
+    )
+    return env
+
+
+async def start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    """`python -m bot run` as a subprocess in `cwd` (no .env there), stdout/stderr piped."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
 
 
 def signer() -> CallbackSigner:
