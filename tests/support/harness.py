@@ -1,4 +1,4 @@
-"""Run the real bot Application against the Bot API stand-in (used by tests and the transcript).
+"""Run the real bot against the Bot API stand-in (used by the tests, the transcript and bench/).
 
 The Application is driven exactly as ``run_polling`` drives it (initialize, post_init, start,
 start_polling; then the reverse), only inside the caller's event loop.
@@ -74,6 +74,20 @@ async def running_bot(
 ) -> AsyncIterator[BotApplication]:
     """The bot, long polling the stand-in (`poll_timeout` s per poll) until the block exits."""
     application = build_application(settings, engine)
+    async with polling(api, application, poll_timeout=poll_timeout):
+        yield application
+
+
+@contextlib.asynccontextmanager
+async def polling(
+    api: BotApiStandIn,
+    application: BotApplication,
+    *,
+    poll_timeout: int = 5,
+    ready_timeout: float = 5.0,
+) -> AsyncIterator[None]:
+    """`application` (from `build_application`) long polling the stand-in until the block
+    exits; the block starts once its first getUpdates has arrived (within `ready_timeout` s)."""
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)
@@ -83,8 +97,8 @@ async def running_bot(
         await application.updater.start_polling(
             timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
-        await api.wait_for("getUpdates", finished=False)
-        yield application
+        await api.wait_for("getUpdates", finished=False, timeout=ready_timeout)
+        yield
     finally:
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
