@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from bot.cli import COMMANDS
 from bot.config import Settings
 from bot.telegram.app import build_application
 from tests.support import PROJECT_ROOT
+from tests.support.cli import run_cli
 from tests.support.harness import TOKEN
 from tests.support.knowledge import knowledge_folder
 
@@ -22,26 +20,6 @@ TEST_COMMAND = (
     'python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/python -m pytest'
 )
 JSON_FIELDS = {"question", "answered", "answer", "quote", "score", "id", "lang", "suggestions"}
-
-
-def run_cli(
-    *args: str,
-    stdin: str = "",
-    db: Path,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    # An empty token overrides any developer's .env, so the console chat is what starts.
-    environment = {**os.environ, "DATABASE_PATH": str(db), "TELEGRAM_BOT_TOKEN": "", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
