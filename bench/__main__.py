@@ -103,7 +103,23 @@ def _ask(
         args.append("--baseline-accuracy")
     if profile:
         args += ["--profile", str(profile)]
-    return run_json(args, timeout=ASK_TIMEOUT_S)
+    result = run_json(args, timeout=ASK_TIMEOUT_S)
+    return {**result, **accuracy(result["outcomes"])}
+
+
+def accuracy(outcomes: list[dict[str, Any]]) -> dict[str, int]:
+    """The worker's dev outcomes split as `python -m bot eval` splits them: answerable
+    questions, and the negative categories (bot.cli.NEGATIVE_CATEGORIES) to decline."""
+    from bot.cli import NEGATIVE_CATEGORIES  # in the harness: the worker's memory is measured
+
+    positives = [o for o in outcomes if o["category"] not in NEGATIVE_CATEGORIES]
+    negatives = [o for o in outcomes if o["category"] in NEGATIVE_CATEGORIES]
+    return {
+        "answered_correctly": sum(o["ok"] for o in positives),
+        "answerable": len(positives),
+        "declined_correctly": sum(o["ok"] for o in negatives),
+        "unanswerable": len(negatives),
+    }
 
 
 class Run:
@@ -331,6 +347,13 @@ def _verdict(value: float | None, target: float, *, higher_is_better: bool = Fal
     return "meets" if ok else "MISSES"
 
 
+def _answered_declined(run: dict[str, Any]) -> str:
+    return (
+        f"{run['answered_correctly']}/{run['answerable']} answered, "
+        f"{run['declined_correctly']}/{run['unanswerable']} declined"
+    )
+
+
 def table(results: dict[str, Any]) -> str:
     """The results as a Markdown table (also what docs/benchmarks.md shows)."""
     rows: list[tuple[str, str, str, str]] = []
@@ -361,8 +384,7 @@ def table(results: dict[str, Any]) -> str:
         rows.append(
             (
                 "dev accuracy, article KB",
-                f"{warm['answered_correctly']}/{warm['answerable']} answered, "
-                f"{warm['declined_correctly']}/{warm['unanswerable']} declined",
+                _answered_declined(warm),
                 "—",
                 "—",
             )
@@ -428,9 +450,7 @@ def table(results: dict[str, Any]) -> str:
             rows.append(
                 (
                     f"{n:,} entries: dev accuracy (stolen by synthetic)",
-                    f"{ask['answered_correctly']}/{ask['answerable']} answered, "
-                    f"{ask['declined_correctly']}/{ask['unanswerable']} declined "
-                    f"({ask['stolen']} stolen); synthetic probes "
+                    f"{_answered_declined(ask)} ({ask['stolen']} stolen); synthetic probes "
                     f"{ask['probe_correct']}/{ask['probes']}",
                     "as before",
                     "—",

@@ -10,9 +10,12 @@ import statistics
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.common import PYTHON, bench_env, proc_status
+
+if TYPE_CHECKING:  # imported where used: the stand-in needs aiohttp
+    from tests.support.standin import BotApiStandIn
 
 QUESTION = "김태훈 연봉 얼마야?"
 READY_RE = re.compile(r"\bready\b", re.IGNORECASE)
@@ -91,9 +94,27 @@ def importtime(db_path: Path, knowledge_dir: Path, limit: int = 12) -> list[dict
         module = name.strip()
         package = module if module.startswith("bot.") else module.split(".")[0]
         own_by_package[package] = own_by_package.get(package, 0) + int(own)
-    rows = [{"package": p, "own_ms": us / 1000} for p, us in own_by_package.items()]
+    rows: list[dict[str, Any]] = [
+        {"package": p, "own_ms": us / 1000} for p, us in own_by_package.items()
+    ]
     rows.sort(key=lambda r: r["own_ms"], reverse=True)
     return rows[:limit]
+
+
+def bot_process_env(
+    api: BotApiStandIn, db_path: Path, knowledge_dir: Path, state_db: Path, **extra: str | Path
+) -> dict[str, str]:
+    """The environment of a bot process polling `api` (INFO: it logs its ready line)."""
+    return bench_env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=api.base_url,
+        DATABASE_PATH=db_path,
+        KNOWLEDGE_DIR=knowledge_dir,
+        STATE_DATABASE_PATH=state_db,
+        FEEDBACK_SALT="bench-salt",
+        LOG_LEVEL="INFO",
+        **extra,
+    )
 
 
 async def _drain(stream: asyncio.StreamReader, lines: list[str], ready: asyncio.Event) -> None:
@@ -108,7 +129,7 @@ async def _drain(stream: asyncio.StreamReader, lines: list[str], ready: asyncio.
 
 
 async def start_bot_process(
-    api: Any, env: dict[str, str], args: list[str], *, timeout: float = 60.0
+    api: BotApiStandIn, env: dict[str, str], args: list[str], *, timeout: float = 60.0
 ) -> tuple[asyncio.subprocess.Process, dict[str, Any], list[str], asyncio.Task[None]]:
     """Spawn a bot process polling `api`; wait for its ready line and first getUpdates.
 
@@ -136,9 +157,8 @@ async def start_bot_process(
 
     waiters = [asyncio.create_task(ready_line()), asyncio.create_task(first_poll())]
     exited = asyncio.create_task(proc.wait())
-    done, _ = await asyncio.wait(
-        [asyncio.gather(*waiters), exited], timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-    )
+    watched: list[asyncio.Future[Any]] = [asyncio.gather(*waiters), exited]
+    done, _ = await asyncio.wait(watched, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     if exited in done or not all(w.done() and not w.cancelled() for w in waiters):
         for w in waiters:
             w.cancel()
@@ -172,7 +192,7 @@ async def bot_ready(
     db_path: Path, knowledge_dir: Path, state_dir: Path, runs: int
 ) -> dict[str, Any]:
     """Median time from spawning `python -m bot run` to ready, against the stand-in."""
-    from tests.botapi_standin import BotApiStandIn
+    from tests.support.standin import BotApiStandIn
 
     ready_line: list[float] = []
     first_poll: list[float] = []
@@ -180,15 +200,7 @@ async def bot_ready(
     stops: list[float] = []
     codes: list[int | None] = []
     async with BotApiStandIn() as api:
-        env = bench_env(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_BASE_URL=api.base_url,
-            DATABASE_PATH=db_path,
-            KNOWLEDGE_DIR=knowledge_dir,
-            STATE_DATABASE_PATH=state_dir / "state.sqlite3",
-            FEEDBACK_SALT="bench-salt",
-            LOG_LEVEL="INFO",
-        )
+        env = bot_process_env(api, db_path, knowledge_dir, state_dir / "state.sqlite3")
         for run in range(runs + 1):  # run 0 warms the file cache and creates the state DB
             proc, timings, _, drain = await start_bot_process(
                 api, env, [PYTHON, "-m", "bot", "run"]

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import cProfile
 import json
 import math
 import os
 import platform
-import re
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bot.knowledge.files import fold_whitespace
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 DEV_TSV = PROJECT_ROOT.parent / "shared" / "eval" / "dev.tsv"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
-NEGATIVE_CATEGORIES = frozenset({"neg", "hardneg"})
-
-_SPACE_RE = re.compile(r"\s+")
-
-
-def norm(text: str | None) -> str:
-    """Whitespace folding exactly as ../shared/eval/score.py does it."""
-    return _SPACE_RE.sub(" ", text or "").strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +34,15 @@ class DevQuestion:
 
 
 def load_dev(path: Path = DEV_TSV) -> list[DevQuestion]:
-    """The dev questions, or [] when the file is missing (benchmarks then say so)."""
+    """The dev questions, or [] when the file is missing (benchmarks then say so).
+
+    The lines `python -m bot eval` reads (bot.cli.evaluate): no blank, `#` or header lines.
+    """
     if not path.is_file():
         return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#") or line.startswith("category\t"):
+        if not line.strip() or line.startswith("#") or line.startswith("category\t"):
             continue
         category, question, expected = line.split("\t")
         rows.append(
@@ -54,11 +52,12 @@ def load_dev(path: Path = DEV_TSV) -> list[DevQuestion]:
 
 
 def judge(expected: tuple[str, ...] | None, answered: bool, answer: str, quote: str) -> bool:
-    """score.py's rule: a key phrase in the answer or quote; no expectation means decline."""
+    """bot.cli.evaluate's rule (and score.py's), with its whitespace folding: a key phrase in
+    the answer or quote; no expectation means the bot must decline."""
     if expected is None:
         return not answered
-    text = norm(answer) + " " + norm(quote)
-    return answered and any(norm(k) in text for k in expected)
+    text = fold_whitespace(answer) + " " + fold_whitespace(quote)
+    return answered and any(fold_whitespace(k) in text for k in expected)
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -168,6 +167,19 @@ def run_json(
         )
     result: dict[str, Any] = json.loads(lines[-1])
     return result
+
+
+@contextlib.contextmanager
+def profiled(path: Path | None) -> Iterator[None]:
+    """cProfile the block and dump the stats to `path`; with None, just run the block."""
+    if path is None:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    yield
+    profiler.disable()
+    profiler.dump_stats(path)
 
 
 def top_functions(stats_path: Path | str, limit: int = 12) -> list[dict[str, Any]]:

@@ -17,18 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import cProfile
 import logging
 import os
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
-from bench.coldstart import TOKEN, start_bot_process, stop_bot_process
-from bench.common import PYTHON, bench_env, proc_status
+from bench.coldstart import TOKEN, bot_process_env, start_bot_process, stop_bot_process
+from bench.common import PYTHON, proc_status, profiled
+
+if TYPE_CHECKING:  # imported where used: the bot process imports this module too
+    from tests.support.standin import ApiCall, BotApiStandIn
 
 GENEROUS_USER_LIMIT = 1_000_000
 FIRST_USER_ID = 910_000_000
@@ -88,7 +90,7 @@ def unthrottled_sends() -> Iterator[None]:
 
     original = Application.initialize
 
-    async def initialize(self: Any) -> None:
+    async def initialize(self: Application[Any, Any, Any, Any, Any, Any]) -> None:
         name = loosen(getattr(self.bot, "rate_limiter", None))
         print(f"bench: loosened {name}", file=sys.stderr, flush=True)
         await original(self)
@@ -99,7 +101,7 @@ def unthrottled_sends() -> Iterator[None]:
 
 def question_updates(questions: list[str], total: int, users: int) -> list[dict[str, Any]]:
     """`total` private text messages, round-robin over `users` users and `questions`."""
-    from tests import updates
+    from tests.support import updates
 
     result = []
     for i in range(total):
@@ -116,7 +118,11 @@ def cpu_seconds(pid: int | str = "self") -> float:
 
 
 async def push_and_wait(
-    api: Any, batch: list[dict[str, Any]], timeout: float, *, bot_pid: int | str = "self"
+    api: BotApiStandIn,
+    batch: list[dict[str, Any]],
+    timeout: float,
+    *,
+    bot_pid: int | str = "self",
 ) -> dict[str, Any]:
     """Queue `batch` at once; wait until as many sendMessage calls have been answered."""
     start_index = len(api.calls)
@@ -126,9 +132,9 @@ async def push_and_wait(
     start = time.perf_counter()
     deadline = start + timeout
     seen = start_index
-    in_flight: list[Any] = []
+    in_flight: list[ApiCall] = []
     ok = failed = 0
-    first_reply = None
+    first_reply: float | None = None
     while ok + failed < len(batch) and time.perf_counter() < deadline:
         await asyncio.sleep(0.002)
         calls = api.calls
@@ -162,22 +168,6 @@ async def push_and_wait(
     }
 
 
-def _settings(api: Any, db_path: Path, knowledge_dir: Path, state_dir: Path) -> Any:
-    from bot.config import Settings
-
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=TOKEN,
-        telegram_base_url=api.base_url,
-        database_path=db_path,
-        knowledge_dir=knowledge_dir,
-        state_database_path=state_dir / "state.sqlite3",
-        feedback_salt="bench-salt",
-        user_rate_limit=GENEROUS_USER_LIMIT,
-        log_level="WARNING",
-    )
-
-
 async def run_in_process(
     db_path: Path,
     knowledge_dir: Path,
@@ -190,71 +180,36 @@ async def run_in_process(
     profile: Path | None = None,
     timeout: float = 300.0,
 ) -> dict[str, Any]:
-    """The Application from `build_application`, polling the stand-in in this event loop."""
+    """The Application from `build_application`, polling the stand-in in this event loop
+    (tests/support/harness.py drives it, as in the tests)."""
+    from bot.telegram.app import build_application
+    from tests.support.harness import make_settings, polling
+    from tests.support.standin import BotApiStandIn
+
     with counted_bot_warnings() as warnings:
-        result = await _in_process(
-            db_path,
-            knowledge_dir,
-            state_dir,
-            questions,
-            total=total,
-            users=users,
-            unthrottled=unthrottled,
-            profile=profile,
-            timeout=timeout,
-        )
-    return {**result, "bot_warnings": warnings.count, "first_warning": warnings.first}
-
-
-async def _in_process(
-    db_path: Path,
-    knowledge_dir: Path,
-    state_dir: Path,
-    questions: list[str],
-    *,
-    total: int,
-    users: int,
-    unthrottled: bool,
-    profile: Path | None,
-    timeout: float,
-) -> dict[str, Any]:
-    from bot.telegram.app import ALLOWED_UPDATES, build_application
-    from tests.botapi_standin import BotApiStandIn
-
-    async with BotApiStandIn() as api:
-        settings = _settings(api, db_path, knowledge_dir, state_dir)
-        rss_start = proc_status().get("VmRSS")
-        application = build_application(settings)
-        loosened = loosen(application.bot.rate_limiter) if unthrottled else None
-        await application.initialize()
-        assert application.post_init is not None
-        await application.post_init(application)
-        try:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(timeout=10, allowed_updates=ALLOWED_UPDATES)
-            await api.wait_for("getUpdates", finished=False, timeout=30)
-            warm = await push_and_wait(
-                api, question_updates(questions, WARMUP_UPDATES, WARMUP_UPDATES), timeout
+        async with BotApiStandIn() as api:
+            settings = make_settings(
+                api,
+                state_dir,
+                telegram_bot_token=TOKEN,
+                database_path=db_path,
+                knowledge_dir=knowledge_dir,
+                feedback_salt="bench-salt",
+                user_rate_limit=GENEROUS_USER_LIMIT,
+                log_level="WARNING",
             )
-            rss_ready = proc_status().get("VmRSS")
-            batch = question_updates(questions, total, users)
-            profiler = cProfile.Profile() if profile else None
-            if profiler:
-                profiler.enable()
-            result = await push_and_wait(api, batch, timeout)
-            if profiler:
-                profiler.disable()
-                profiler.dump_stats(profile)
-            status = proc_status()
-        finally:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            await application.shutdown()
-            if application.post_shutdown is not None:
-                await application.post_shutdown(application)
+            rss_start = proc_status().get("VmRSS")
+            application = build_application(settings)
+            loosened = loosen(application.bot.rate_limiter) if unthrottled else None
+            async with polling(api, application, poll_timeout=10, ready_timeout=30):
+                warm = await push_and_wait(
+                    api, question_updates(questions, WARMUP_UPDATES, WARMUP_UPDATES), timeout
+                )
+                rss_ready = proc_status().get("VmRSS")
+                batch = question_updates(questions, total, users)
+                with profiled(profile):
+                    result = await push_and_wait(api, batch, timeout)
+                status = proc_status()
     return {
         **result,
         "users": users,
@@ -264,6 +219,8 @@ async def _in_process(
         "process_rss_ready_kb": rss_ready,
         "process_rss_end_kb": status.get("VmRSS"),
         "process_peak_rss_kb": status.get("VmHWM"),
+        "bot_warnings": warnings.count,
+        "first_warning": warnings.first,
     }
 
 
@@ -279,18 +236,15 @@ async def run_subprocess(
 ) -> dict[str, Any]:
     """The bot as its own process (`python -m bench.unthrottled_bot` = `python -m bot run`
     with the send limiter loosened); the stand-in stays in this process."""
-    from tests.botapi_standin import BotApiStandIn
+    from tests.support.standin import BotApiStandIn
 
     async with BotApiStandIn() as api:
-        env = bench_env(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_BASE_URL=api.base_url,
-            DATABASE_PATH=db_path,
-            KNOWLEDGE_DIR=knowledge_dir,
-            STATE_DATABASE_PATH=state_dir / "state-sub.sqlite3",
-            FEEDBACK_SALT="bench-salt",
+        env = bot_process_env(
+            api,
+            db_path,
+            knowledge_dir,
+            state_dir / "state-sub.sqlite3",
             USER_RATE_LIMIT=str(GENEROUS_USER_LIMIT),
-            LOG_LEVEL="INFO",
         )
         proc, timings, lines, drain = await start_bot_process(
             api, env, [PYTHON, "-m", "bench.unthrottled_bot"]

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+from bench.common import KNOWLEDGE_DIR
+
 DEFAULT_SEED = 20180827
 ENTRIES_PER_FILE = 1000
 SYNTHETIC_PREFIX = "syn-"

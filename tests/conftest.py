@@ -1,17 +1,21 @@
-"""Shared fixtures: a real knowledge database built from knowledge/ into a temporary folder."""
+"""Shared fixtures: the knowledge database built from knowledge/ into a temporary folder, and
+the Bot API stand-in with the real bot long polling it (helpers: tests/support/)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.answering.engine import Engine
+from bot.config import Settings
 from bot.knowledge import database
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+from bot.telegram.app import BotApplication
+from tests.support import KNOWLEDGE_DIR
+from tests.support.harness import make_settings, running_bot
+from tests.support.standin import BotApiStandIn
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +34,25 @@ def knowledge_base(knowledge_db: Path) -> database.CompiledKnowledge:
 @pytest.fixture(scope="session")
 def engine(knowledge_base: database.CompiledKnowledge) -> Engine:
     return Engine(knowledge_base)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotApiStandIn]:
+    """The Bot API stand-in, serving on a free local port for one test."""
+    async with BotApiStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def settings(api: BotApiStandIn, tmp_path: Path) -> Settings:
+    """The bot's settings against `api`; the default per-user limit: 8 per 10 s."""
+    return make_settings(api, tmp_path)
+
+
+@pytest.fixture
+async def app(
+    api: BotApiStandIn, settings: Settings, engine: Engine
+) -> AsyncIterator[BotApplication]:
+    """The real bot, long polling `api` with the session's engine, for one test."""
+    async with running_bot(api, settings, engine) as application:
+        yield application

@@ -17,11 +17,12 @@ from pathlib import Path
 
 from bot.answering.engine import Engine
 from bot.knowledge import database
-from tests import updates as u
-from tests.bot_harness import buttons, make_settings, running_bot
-from tests.botapi_standin import ApiCall, BotApiStandIn
+from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
+from tests.support import updates as u
+from tests.support.harness import buttons, make_settings, running_bot
+from tests.support.standin import ApiCall, BotApiStandIn
+from tests.support.traffic import ask, tap
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "transcript.md"
 README = PROJECT_ROOT / "README.md"
 README_START = "<!-- transcript: written by python -m tests.record_transcript -->"
@@ -93,60 +94,27 @@ def _bot(call: ApiCall, where: str = "") -> list[str]:
     return [f"🤖 @{u.BOT_USERNAME}{where}:"] + [f"   {line}" if line else "" for line in body]
 
 
-async def _ask(
-    api: BotApiStandIn,
-    text: str,
-    user: u.JSON,
-    chat: u.JSON | None = None,
-    reply_to: u.JSON | None = None,
-) -> tuple[u.JSON, ApiCall]:
-    update = u.message_update(text, from_user=user, chat=chat, reply_to=reply_to)
-    message_id = update["message"]["message_id"]
-    chat_id = update["message"]["chat"]["id"]
-    api.push_update(update)
-
-    def answers(call: ApiCall) -> bool:
-        if call.params["chat_id"] != chat_id:
-            return False
-        reply = call.params.get("reply_parameters")
-        return chat_id > 0 or (reply is not None and reply["message_id"] == message_id)
-
-    before = len([c for c in api.calls_to("sendMessage") if answers(c)])
-    calls = await api.wait_for("sendMessage", answers, count=before + 1)
-    return update["message"], calls[-1]
-
-
-async def _tap(api: BotApiStandIn, data: str, message: u.JSON, user: u.JSON) -> ApiCall:
-    update = u.callback_query_update(data, from_user=user, message=message)
-    query_id = update["callback_query"]["id"]
-    api.push_update(update)
-    [answered] = await api.wait_for(
-        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query_id
-    )
-    return answered
-
-
 async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
     """Play the scenario against a running bot and return what happened."""
     knowledge_db = workdir / "k.sqlite3"
-    await database.build(PROJECT_ROOT / "knowledge", knowledge_db)
+    await database.build(KNOWLEDGE_DIR, knowledge_db)
     engine = await Engine.open(knowledge_db)
     transcript = Transcript()
     private = " (private chat)"
     async with running_bot(api, make_settings(api, workdir), engine):
-        _, reply = await _ask(api, "/start", MINJUN)
+        reply = await ask(api, "/start", MINJUN)
         transcript.scene("1. /start", [_said(MINJUN, "/start", private), *_bot(reply)])
 
         question = "김태훈씨 연봉이 얼마야?"
-        _, salary = await _ask(api, question, MINJUN)
+        salary = await ask(api, question, MINJUN)
         transcript.scene("2. A Korean question", [_said(MINJUN, question, private), *_bot(salary)])
 
         question = "Which university did Kim Taehoon graduate from?"
-        _, reply = await _ask(api, question, ALEX)
+        reply = await ask(api, question, ALEX)
         transcript.scene("3. An English question", [_said(ALEX, question, private), *_bot(reply)])
 
         question = "오늘 서울 날씨 어때?"
-        _, declined = await _ask(api, question, MINJUN)
+        declined = await ask(api, question, MINJUN)
         transcript.scene(
             '4. An off-topic question (declined, with "did you mean" buttons)',
             [_said(MINJUN, question, private), *_bot(declined)],
@@ -154,10 +122,10 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
 
         label, data = buttons(declined)[0]
         before = len(api.calls_to("sendMessage"))
-        await _tap(api, data, u.bot_message_from_call(declined), MINJUN)
+        await tap(api, data, u.bot_message_from_call(declined), MINJUN)
         [*_, tapped] = await api.wait_for("sendMessage", count=before + 1)
         label_up, up = buttons(salary)[0]
-        thanks = await _tap(api, up, u.bot_message_from_call(salary), MINJUN)
+        thanks = await tap(api, up, u.bot_message_from_call(salary), MINJUN)
         transcript.scene(
             "5. Button taps",
             [
@@ -171,13 +139,12 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
 
         where = f" (group “{GROUP['title']}”)"
         question = "@article_qa_bot 김태훈씨는 몇 살이야?"
-        asked, mention = await _ask(api, question, SEOYEON, chat=GROUP)
-        threaded = mention.result["reply_to_message"]["message_id"] == asked["message_id"]
+        mention = await ask(api, question, SEOYEON, chat=GROUP)  # a threaded reply
         transcript.scene(
             "6. A group @mention (answered as a threaded reply)",
             [
                 _said(SEOYEON, question, where),
-                *_bot(mention, f" (reply to {SEOYEON['first_name']})" if threaded else ""),
+                *_bot(mention, f" (reply to {SEOYEON['first_name']})"),
             ],
         )
 
@@ -187,7 +154,7 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
         # The next question is a reply to the bot; once it is answered, any reply to the
         # unaddressed message would already have been recorded.
         follow_up = "군대는 어떻게 한대?"
-        asked, reply = await _ask(
+        reply = await ask(
             api, follow_up, SEOYEON, chat=GROUP, reply_to=u.bot_message_from_call(mention)
         )
         silent_id = unaddressed["message"]["message_id"]

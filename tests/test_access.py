@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,10 +19,11 @@ import pytest
 
 from bot.answering.engine import Engine
 from bot.telegram.app import COMMANDS
-from tests import updates as u
-from tests.bot_harness import TOKEN, buttons, make_settings, running_bot
-from tests.botapi_standin import BotApiStandIn
-from tests.traffic import (
+from tests.support import PROJECT_ROOT
+from tests.support import updates as u
+from tests.support.harness import TOKEN, buttons, make_settings, running_bot
+from tests.support.standin import BotApiStandIn
+from tests.support.traffic import (
     SALARY_QUESTION,
     ask,
     next_person_is_answered,
@@ -32,18 +32,11 @@ from tests.traffic import (
     to_chat,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ADMIN = person(1, "Admin", "en")
 STRANGER = person(2, "Stranger", "en")
 GROUP = u.group_chat(-100333000444)
 TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 SECRET_NAMES = re.compile(r"TOKEN|SECRET|SALT|PASSWORD|KEY", re.IGNORECASE)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
 
 
 def token_forms(token: str = TOKEN) -> list[str]:

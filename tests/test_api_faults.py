@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,32 +18,21 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from bot.answering.engine import Engine
 from bot.telegram.app import BotApplication
 from bot.telegram.delivery import backoff, is_transient
-from tests import updates as u
-from tests.bot_harness import make_settings, quoted_text, running_bot
-from tests.botapi_standin import BotApiStandIn
-from tests.traffic import (
+from tests.support import updates as u
+from tests.support.harness import make_settings, quoted_text, running_bot
+from tests.support.standin import BotApiStandIn
+from tests.support.traffic import (
     SALARY_QUESTION,
     SALARY_QUOTE,
     ask,
     assert_every_call_accepted,
     next_person_is_answered,
     person,
+    tap,
     to_chat,
 )
 
 ASKER = person(1)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def app(api: BotApiStandIn, tmp_path: Path, engine: Engine) -> AsyncIterator[BotApplication]:
-    async with running_bot(api, make_settings(api, tmp_path), engine) as application:
-        yield application
 
 
 def statuses(api: BotApiStandIn, method: str = "sendMessage") -> list[int | None]:
@@ -117,12 +105,7 @@ async def test_a_reset_while_answering_a_button_is_retried(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
     api.inject_fault("answerCallbackQuery", reset_connection=True)
-    update = u.callback_query_update("forged", from_user=ASKER)
-    api.push_update(update)
-    query_id = update["callback_query"]["id"]
-    [answered] = await api.wait_for(
-        "answerCallbackQuery", lambda c: c.ok and c.params["callback_query_id"] == query_id
-    )
+    answered = await tap(api, "forged", user=ASKER)
     assert answered.params["show_alert"] is True
     assert statuses(api, "answerCallbackQuery") == [0, 200]
 

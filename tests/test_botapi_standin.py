@@ -38,16 +38,10 @@ from telegram.ext import (
     filters,
 )
 
-from tests import updates as u
-from tests.botapi_standin import BotApiStandIn, parse_telegram_html
+from tests.support import updates as u
+from tests.support.standin import BotApiStandIn, parse_telegram_html
 
 TOKEN = "123456789:TEST-stand-in-token"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
 
 
 @pytest.fixture
@@ -181,7 +175,7 @@ async def test_parser_reports_utf8_byte_offsets_and_utf16_entities() -> None:
     text, entities = parse_telegram_html("🏟 <b>가😀</b>")
     assert text == "🏟 가😀"
     assert entities == [{"offset": 3, "length": 3, "type": "bold"}]
-    with pytest.raises(ValueError, match="Unsupported start tag \"x\" at byte offset 8"):
+    with pytest.raises(ValueError, match='Unsupported start tag "x" at byte offset 8'):
         parse_telegram_html("🏟 가<x>")
 
 

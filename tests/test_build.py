@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -10,32 +9,13 @@ import pytest
 
 from bot.errors import KnowledgeDatabaseError, KnowledgeError
 from bot.knowledge import database
-
-from .conftest import KNOWLEDGE_DIR
-
-GOOD_ENTRY = """\
-- id: age
-  topic: 나이
-  topic_en: Age
-  answer_ko: 김태훈씨는 만 26세입니다.
-  answer_en: He is 26.
-  quote: 올해 만 26세의 김씨가
-  questions:
-    - 몇 살이야?
-    - How old is he?
-  keywords: [나이, age]
-"""
+from tests.support.knowledge import AGE_ENTRY, knowledge_folder
 
 
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
     """A minimal knowledge folder: the real article and aliases, one small entries file."""
-    root = tmp_path / "knowledge"
-    (root / "entries").mkdir(parents=True)
-    for name in ("article.txt", "article.yaml", "aliases.yaml"):
-        shutil.copy(KNOWLEDGE_DIR / name, root / name)
-    (root / "entries" / "facts.yaml").write_text(GOOD_ENTRY, encoding="utf-8")
-    return root
+    return knowledge_folder(tmp_path / "knowledge", AGE_ENTRY)
 
 
 def write_entries(knowledge_dir: Path, text: str) -> Path:
@@ -62,7 +42,7 @@ async def test_build_writes_a_database(knowledge_dir: Path, tmp_path: Path) -> N
 async def test_non_verbatim_quote_is_reported_with_line(
     knowledge_dir: Path, tmp_path: Path
 ) -> None:
-    path = write_entries(knowledge_dir, GOOD_ENTRY.replace("올해 만 26세의", "올해 26세의"))
+    path = write_entries(knowledge_dir, AGE_ENTRY.replace("올해 만 26세의", "올해 26세의"))
     problems = await build_problems(knowledge_dir, tmp_path)
     assert problems == [
         f"{path}:6: quote is not verbatim in the article body; "
@@ -73,13 +53,13 @@ async def test_non_verbatim_quote_is_reported_with_line(
 async def test_quote_may_differ_in_whitespace_only(knowledge_dir: Path, tmp_path: Path) -> None:
     write_entries(
         knowledge_dir,
-        GOOD_ENTRY.replace("quote: 올해 만 26세의", "quote: |\n    올해  만\n    26세의"),
+        AGE_ENTRY.replace("quote: 올해 만 26세의", "quote: |\n    올해  만\n    26세의"),
     )
     await database.build(knowledge_dir, tmp_path / "out.sqlite3")
 
 
 async def test_duplicate_ids_are_reported(knowledge_dir: Path, tmp_path: Path) -> None:
-    path = write_entries(knowledge_dir, GOOD_ENTRY + GOOD_ENTRY)
+    path = write_entries(knowledge_dir, AGE_ENTRY + AGE_ENTRY)
     problems = await build_problems(knowledge_dir, tmp_path)
     assert problems == [
         f"{path}:11: duplicate id 'age', first used at {path}:1; give this entry another id"
@@ -87,20 +67,20 @@ async def test_duplicate_ids_are_reported(knowledge_dir: Path, tmp_path: Path) -
 
 
 async def test_empty_answer_is_reported(knowledge_dir: Path, tmp_path: Path) -> None:
-    path = write_entries(knowledge_dir, GOOD_ENTRY.replace("answer_en: He is 26.", 'answer_en: ""'))
+    path = write_entries(knowledge_dir, AGE_ENTRY.replace("answer_en: He is 26.", 'answer_en: ""'))
     problems = await build_problems(knowledge_dir, tmp_path)
     assert problems == [f"{path}:5: answer_en is empty; write the answer in English"]
 
 
 async def test_empty_question_is_reported(knowledge_dir: Path, tmp_path: Path) -> None:
-    path = write_entries(knowledge_dir, GOOD_ENTRY.replace("    - How old is he?", '    - ""'))
+    path = write_entries(knowledge_dir, AGE_ENTRY.replace("    - How old is he?", '    - ""'))
     problems = await build_problems(knowledge_dir, tmp_path)
     assert problems == [f"{path}:9: empty item in questions; write text or delete the line"]
 
 
 async def test_unknown_field_is_reported(knowledge_dir: Path, tmp_path: Path) -> None:
     path = write_entries(
-        knowledge_dir, GOOD_ENTRY.replace("  topic_en: Age\n", "  topic_english: Age\n")
+        knowledge_dir, AGE_ENTRY.replace("  topic_en: Age\n", "  topic_english: Age\n")
     )
     problems = await build_problems(knowledge_dir, tmp_path)
     assert f"{path}:3: unknown field 'topic_english'; allowed fields: " in problems[0]
@@ -109,7 +89,7 @@ async def test_unknown_field_is_reported(knowledge_dir: Path, tmp_path: Path) ->
 
 async def test_yaml_syntax_error_is_reported(knowledge_dir: Path, tmp_path: Path) -> None:
     path = write_entries(
-        knowledge_dir, GOOD_ENTRY.replace("keywords: [나이, age]", "keywords: [나이, age")
+        knowledge_dir, AGE_ENTRY.replace("keywords: [나이, age]", "keywords: [나이, age")
     )
     problems = await build_problems(knowledge_dir, tmp_path)
     assert len(problems) == 1
@@ -118,8 +98,8 @@ async def test_yaml_syntax_error_is_reported(knowledge_dir: Path, tmp_path: Path
 
 
 async def test_every_problem_is_reported_at_once(knowledge_dir: Path, tmp_path: Path) -> None:
-    broken = GOOD_ENTRY.replace("올해 만", "작년 만").replace("topic: 나이", 'topic: ""')
-    write_entries(knowledge_dir, broken + GOOD_ENTRY)
+    broken = AGE_ENTRY.replace("올해 만", "작년 만").replace("topic: 나이", 'topic: ""')
+    write_entries(knowledge_dir, broken + AGE_ENTRY)
     assert len(await build_problems(knowledge_dir, tmp_path)) == 3
 
 
@@ -127,7 +107,7 @@ async def test_failed_build_keeps_the_previous_database(
     knowledge_dir: Path, tmp_path: Path
 ) -> None:
     db_path = await database.build(knowledge_dir, tmp_path / "k.sqlite3")
-    write_entries(knowledge_dir, GOOD_ENTRY.replace("올해 만", "작년 만"))
+    write_entries(knowledge_dir, AGE_ENTRY.replace("올해 만", "작년 만"))
     with pytest.raises(KnowledgeError):
         await database.build(knowledge_dir, db_path)
     assert [e.id for e in (await database.load(db_path)).entries] == ["age"]
@@ -137,7 +117,7 @@ async def test_stale_database_is_rebuilt(knowledge_dir: Path, tmp_path: Path) ->
     db_path = tmp_path / "k.sqlite3"
     await database.ensure_built(db_path, knowledge_dir)
     assert database.is_current(db_path, knowledge_dir)
-    write_entries(knowledge_dir, GOOD_ENTRY.replace("He is 26.", "He is 26 years old."))
+    write_entries(knowledge_dir, AGE_ENTRY.replace("He is 26.", "He is 26 years old."))
     assert not database.is_current(db_path, knowledge_dir)
     await database.ensure_built(db_path, knowledge_dir)
     assert (await database.load(db_path)).entries[0].answer_en == "He is 26 years old."

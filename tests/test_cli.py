@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,34 +11,15 @@ from telegram.ext import CommandHandler
 from bot.cli import COMMANDS
 from bot.config import Settings
 from bot.telegram.app import build_application
-from tests.bot_harness import TOKEN
-
-from .conftest import PROJECT_ROOT
+from tests.support import PROJECT_ROOT
+from tests.support.cli import run_cli
+from tests.support.harness import TOKEN
+from tests.support.knowledge import knowledge_folder
 
 TEST_COMMAND = (
     'python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/python -m pytest'
 )
 JSON_FIELDS = {"question", "answered", "answer", "quote", "score", "id", "lang", "suggestions"}
-
-
-def run_cli(
-    *args: str,
-    stdin: str = "",
-    db: Path,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    # An empty token overrides any developer's .env, so the console chat is what starts.
-    environment = {**os.environ, "DATABASE_PATH": str(db), "TELEGRAM_BOT_TOKEN": "", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -121,11 +99,8 @@ def test_bare_command_without_token_starts_console_chat(db: Path) -> None:
 
 
 def test_broken_knowledge_exits_with_file_and_line(db: Path, tmp_path: Path) -> None:
-    knowledge = tmp_path / "knowledge"
-    (knowledge / "entries").mkdir(parents=True)
-    for name in ("article.txt", "article.yaml", "aliases.yaml"):
-        (knowledge / name).write_bytes((PROJECT_ROOT / "knowledge" / name).read_bytes())
-    (knowledge / "entries" / "x.yaml").write_text("- id: x\n  colour: red\n", encoding="utf-8")
+    broken = "- id: x\n  colour: red\n"
+    knowledge = knowledge_folder(tmp_path / "knowledge", broken, file_name="x.yaml")
     result = run_cli("build", db=db, env={"KNOWLEDGE_DIR": str(knowledge)})
     assert result.returncode == 2
     assert f"{knowledge / 'entries' / 'x.yaml'}:2: unknown field 'colour'" in result.stderr

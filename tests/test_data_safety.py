@@ -13,9 +13,8 @@ import os
 import shutil
 import signal
 import sqlite3
-import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,43 +24,19 @@ import pytest
 from bot.answering.engine import Engine
 from bot.knowledge import database
 from bot.knowledge.reload import Change, ReplacementWatch
-from tests import updates as u
-from tests.bot_harness import TOKEN, make_settings, running_bot, signer
-from tests.botapi_standin import ApiCall, BotApiStandIn
-from tests.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
+from tests.support import updates as u
+from tests.support.harness import bot_env, make_settings, running_bot, signer, start_bot
+from tests.support.knowledge import AGE_ENTRY, knowledge_folder
+from tests.support.standin import ApiCall, BotApiStandIn
+from tests.support.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
 
-from .conftest import KNOWLEDGE_DIR
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASKER = person(1)
 THANKS = "의견 고마워요!"
-ENTRY = """\
-- id: age
-  topic: 나이
-  topic_en: Age
-  answer_ko: {marker} 김태훈씨는 만 26세입니다.
-  answer_en: He is 26.
-  quote: 올해 만 26세의 김씨가
-  questions:
-    - 몇 살이야?
-    - How old is he?
-  keywords: [나이, age]
-"""
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
 
 
 def small_knowledge(root: Path, marker: str) -> Path:
     """A one-entry knowledge folder whose answer starts with `marker`."""
-    (root / "entries").mkdir(parents=True)
-    for name in ("article.txt", "article.yaml", "aliases.yaml"):
-        shutil.copy(KNOWLEDGE_DIR / name, root / name)
-    (root / "entries" / "facts.yaml").write_text(ENTRY.format(marker=marker), encoding="utf-8")
-    return root
+    return knowledge_folder(root, AGE_ENTRY.replace("answer_ko: ", f"answer_ko: {marker} "))
 
 
 @pytest.fixture
@@ -202,29 +177,6 @@ async def test_a_missing_or_corrupt_database_at_start_up_is_rebuilt_with_a_messa
 # ------------------------------------------------------------------------------ subprocesses
 
 
-def bot_env(api: BotApiStandIn, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_BASE_URL=api.base_url,
-        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
-        FEEDBACK_SALT="subprocess-salt",
-        PYTHONPATH=str(PROJECT_ROOT),
-        **extra,
-    )
-    return env
-
-
-async def start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=cwd,  # no .env there
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 async def test_a_broken_database_without_knowledge_exits_2_saying_what_to_do(
     api: BotApiStandIn, tmp_path: Path, damage: str
@@ -250,11 +202,15 @@ def running_env(api: BotApiStandIn, tmp_path: Path, knowledge_db: Path) -> dict[
 
 
 @pytest.fixture
-async def killer() -> AsyncIterator[Callable[[asyncio.subprocess.Process], None]]:
-    """Registers subprocesses to kill if the test fails before they end."""
-    started: list[asyncio.subprocess.Process] = []
-    yield started.append
-    for process in started:
+async def polling_bot(
+    api: BotApiStandIn, tmp_path: Path, running_env: dict[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot run` polling `api`; killed at the end if the test left it running."""
+    process = await start_bot(running_env, tmp_path)
+    try:
+        await api.wait_for("getUpdates", finished=False, timeout=30)
+        yield process
+    finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
@@ -272,11 +228,9 @@ async def test_kill_9_during_feedback_writes_loses_no_acknowledged_vote(
     api: BotApiStandIn,
     tmp_path: Path,
     running_env: dict[str, str],
-    killer: Callable[[asyncio.subprocess.Process], None],
+    polling_bot: asyncio.subprocess.Process,
 ) -> None:
-    process = await start_bot(running_env, tmp_path)
-    killer(process)
-    await api.wait_for("getUpdates", finished=False, timeout=30)
+    process = polling_bot
     voter_by_query = {}
     for voter_id, update in _taps(600):
         api.push_update(update)
@@ -331,12 +285,9 @@ async def test_question_counts_reach_the_state_file_while_the_bot_runs(
 async def test_sigterm_lets_the_reply_in_flight_finish_closes_the_state_db_and_exits_0(
     api: BotApiStandIn,
     tmp_path: Path,
-    running_env: dict[str, str],
-    killer: Callable[[asyncio.subprocess.Process], None],
+    polling_bot: asyncio.subprocess.Process,
 ) -> None:
-    process = await start_bot(running_env, tmp_path)
-    killer(process)
-    await api.wait_for("getUpdates", finished=False, timeout=30)
+    process = polling_bot
     assert (tmp_path / "state.sqlite3-wal").exists()  # the state DB is open, in WAL mode
     api.inject_fault("sendMessage", status=None, delay=1.5)  # a slow reply...
     api.push_update(u.message_update(SALARY_QUESTION, from_user=ASKER))

@@ -8,18 +8,15 @@ limiter in bot/telegram/delivery.py. Both run here with their production default
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.telegram.app import INLINE_RATE_FACTOR, BotApplication
-from tests import updates as u
-from tests.bot_harness import make_settings, quoted_text, running_bot
-from tests.botapi_standin import BotApiStandIn
-from tests.traffic import (
+from tests.support import updates as u
+from tests.support.harness import quoted_text
+from tests.support.standin import BotApiStandIn
+from tests.support.traffic import (
     AGE_QUESTION,
     SALARY_QUESTION,
     SALARY_QUOTE,
@@ -36,25 +33,6 @@ from tests.traffic import (
 FLOODER = person(1)
 CALM = person(2, "Alex", "en")
 GROUP = u.group_chat(-100555000222)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def settings(api: BotApiStandIn, tmp_path: Path) -> Settings:
-    return make_settings(api, tmp_path)  # the default per-user limit: 8 per 10 s
-
-
-@pytest.fixture
-async def app(
-    api: BotApiStandIn, settings: Settings, engine: Engine
-) -> AsyncIterator[BotApplication]:
-    async with running_bot(api, settings, engine) as application:
-        yield application
 
 
 async def flood(api: BotApiStandIn, count: int, seconds: float) -> None:

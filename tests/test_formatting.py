@@ -14,8 +14,8 @@ from bot import texts
 from bot.answering.engine import Engine
 from bot.models import Answer, ArticleInfo, Lang, Suggestion
 from bot.telegram import formatting
-from tests.botapi_standin import parse_telegram_html
-from tests.updates import utf16_len
+from tests.support.standin import parse_telegram_html
+from tests.support.updates import utf16_len
 
 ARTICLE = ArticleInfo(
     title="쓸만하니 머스크가 채갔다, 한국선 씨마른 AI 인재",

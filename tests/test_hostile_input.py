@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,10 @@ from bot.models import Answer, Suggestion
 from bot.telegram import formatting
 from bot.telegram.app import BotApplication
 from bot.telegram.callbacks import CallbackSigner
-from tests import updates as u
-from tests.bot_harness import entity_types, make_settings, running_bot, signer
-from tests.botapi_standin import ApiCall, BotApiStandIn, parse_telegram_html
-from tests.traffic import (
+from tests.support import updates as u
+from tests.support.harness import entity_types, signer
+from tests.support.standin import ApiCall, BotApiStandIn, parse_telegram_html
+from tests.support.traffic import (
     SALARY_QUESTION,
     ask,
     assert_every_call_accepted,
@@ -88,18 +88,6 @@ HOSTILE_TEXTS: dict[str, str] = {
     "format-strings": "{answer} {quote} {0} %s %(x)s {{}} 날씨",
     "mixed-scripts": "Ｗｅａｔｈｅｒ 날씨 погода 天気 طقس",
 }
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def app(api: BotApiStandIn, tmp_path: Path, engine: Engine) -> AsyncIterator[BotApplication]:
-    async with running_bot(api, make_settings(api, tmp_path), engine) as application:
-        yield application
 
 
 def assert_safe_reply(call: ApiCall, user_text: str) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from bot.answering.normalize import detect_lang
 from bot.knowledge.database import CompiledKnowledge
 from bot.knowledge.files import fold_whitespace
-
-from .conftest import KNOWLEDGE_DIR
+from tests.support import KNOWLEDGE_DIR
 
 CHROME = ("Los Angeles", "Partly Cloudy", "Follow Us", "관련기사", "오늘의 핫이슈", "HelloKTown")
 

@@ -1,6 +1,6 @@
 """End to end: the real Application, long polling the local Bot API stand-in over HTTP.
 
-Updates are real Telegram JSON (tests/updates.py); assertions are on what the stand-in
+Updates are real Telegram JSON (tests/support/updates.py); assertions are on what the stand-in
 received. The stand-in parses HTML like Telegram and rejects invalid markup or text over
 4096 characters, so a successful sendMessage is itself a check of the formatting.
 """
@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import sqlite3
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -36,72 +32,37 @@ from bot.telegram.app import (
 )
 from bot.telegram.callbacks import Kind
 from tests import record_transcript
-from tests import updates as u
-from tests.bot_harness import (
+from tests.support import KNOWLEDGE_DIR
+from tests.support import updates as u
+from tests.support.harness import (
     TOKEN,
+    bot_env,
     buttons,
     entity_types,
     make_settings,
     quoted_text,
     running_bot,
     signer,
+    start_bot,
 )
-from tests.botapi_standin import ApiCall, BotApiStandIn
+from tests.support.standin import ApiCall, BotApiStandIn
+from tests.support.traffic import (
+    EN_USER,
+    KO_USER,
+    SALARY_QUOTE,
+    ask,
+    replying_to,
+    sends_to,
+    tap,
+    to_chat,
+)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-KO_USER = u.user(5001, "민준", language_code="ko")
-EN_USER = u.user(5002, "Alex", language_code="en")
 GROUP = u.group_chat()
-SALARY_QUOTE = "그가 받을 연봉은 30만~50만 달러"
 CITATION_KO = "쓸만하니 머스크가 채갔다, 한국선 씨마른 AI 인재 · 중앙일보 · 2018-08-27"
 CITATION_EN = "쓸만하니 머스크가 채갔다, 한국선 씨마른 AI 인재 · JoongAng Ilbo · 2018-08-27"
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def settings(api: BotApiStandIn, tmp_path: Path) -> Settings:
-    return make_settings(api, tmp_path)
-
-
-@pytest.fixture
-async def app(
-    api: BotApiStandIn, settings: Settings, engine: Engine
-) -> AsyncIterator[BotApplication]:
-    async with running_bot(api, settings, engine) as application:
-        yield application
-
-
 # ------------------------------------------------------------------------------ helpers
-
-
-def to_chat(chat_id: int) -> Any:
-    return lambda call: call.params["chat_id"] == chat_id
-
-
-def replying_to(message_id: int) -> Any:
-    return lambda call: call.params["reply_parameters"]["message_id"] == message_id
-
-
-async def say(
-    api: BotApiStandIn,
-    text: str,
-    *,
-    user: u.JSON = KO_USER,
-    chat: u.JSON | None = None,
-    reply_to: u.JSON | None = None,
-) -> ApiCall:
-    """Push a text message and return the bot's sendMessage call answering it."""
-    update = u.message_update(text, from_user=user, chat=chat, reply_to=reply_to)
-    chat_id = update["message"]["chat"]["id"]
-    before = len([c for c in api.calls_to("sendMessage") if c.params["chat_id"] == chat_id])
-    api.push_update(update)
-    calls = await api.wait_for("sendMessage", to_chat(chat_id), count=before + 1)
-    return calls[-1]
 
 
 def assert_html_reply(call: ApiCall) -> None:
@@ -111,29 +72,18 @@ def assert_html_reply(call: ApiCall) -> None:
     assert call.params["link_preview_options"] == {"is_disabled": True}
 
 
-async def tap(api: BotApiStandIn, data: str, message: u.JSON, user: u.JSON = KO_USER) -> ApiCall:
-    """Press a button on `message` and return the answerCallbackQuery for it."""
-    update = u.callback_query_update(data, from_user=user, message=message)
-    query_id = update["callback_query"]["id"]
-    api.push_update(update)
-    [answered] = await api.wait_for(
-        "answerCallbackQuery", lambda call: call.params["callback_query_id"] == query_id
-    )
-    return answered
-
-
 async def assert_silent_then_sentinel(api: BotApiStandIn, chat: u.JSON) -> None:
     """After pushing updates that must get no reply: a mention that must be answered.
 
     The sentinel is processed after the silent updates, so once its answer exists, any
     (wrong) reply to the earlier updates would already have been recorded.
     """
-    count = len([c for c in api.calls_to("sendMessage") if c.params["chat_id"] == chat["id"]])
+    count = len(sends_to(api, chat["id"]))
     sentinel = u.message_update("@article_qa_bot 몇 살이야?", chat=chat, from_user=KO_USER)
     api.push_update(sentinel)
     mid = sentinel["message"]["message_id"]
     await api.wait_for("sendMessage", replying_to(mid))
-    sent = [c for c in api.calls_to("sendMessage") if c.params["chat_id"] == chat["id"]]
+    sent = sends_to(api, chat["id"])
     assert len(sent) == count + 1, [c.short() for c in sent]
 
 
@@ -144,11 +94,11 @@ async def test_startup_opens_the_knowledge_db_registers_commands_and_logs_ready(
     api: BotApiStandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     knowledge_db = tmp_path / "k.sqlite3"
-    await database.build(PROJECT_ROOT / "knowledge", knowledge_db)
+    await database.build(KNOWLEDGE_DIR, knowledge_db)
     settings = make_settings(api, tmp_path, database_path=knowledge_db)
     caplog.set_level(logging.INFO)
     async with running_bot(api, settings, engine=None):  # post_init opens the engine
-        reply = await say(api, "김태훈씨 연봉이 얼마야?")
+        reply = await ask(api, "김태훈씨 연봉이 얼마야?")
         assert SALARY_QUOTE in quoted_text(reply)
     default = api.my_commands[('{"type": "default"}', "")]
     english = api.my_commands[('{"type": "default"}', "en")]
@@ -174,7 +124,7 @@ async def test_polling_asks_only_for_the_update_types_it_handles(
 async def test_start_and_help_in_korean(
     app: BotApplication, api: BotApiStandIn, command: str
 ) -> None:
-    reply = await say(api, command)
+    reply = await ask(api, command)
     assert_html_reply(reply)
     text = reply.result["text"]
     assert text.startswith("안녕하세요!") and "그룹에서는" in text and "@article_qa_bot" in text
@@ -189,7 +139,7 @@ async def test_start_and_help_in_korean(
 async def test_start_in_english_for_an_english_telegram_app(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await say(api, "/start", user=EN_USER)
+    reply = await ask(api, "/start", user=EN_USER)
     text = reply.result["text"]
     assert text.startswith("Hi!") and "In groups" in text and "Anywhere" in text
     assert all(signer().parse(data).lang == "en" for _, data in buttons(reply))
@@ -199,7 +149,7 @@ async def test_start_in_english_for_an_english_telegram_app(
 async def test_deep_link_start_payload_answers_that_entry(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await say(api, "/start salary")
+    reply = await ask(api, "/start salary")
     assert_html_reply(reply)
     assert SALARY_QUOTE in quoted_text(reply)
     assert {signer().parse(d).kind for _, d in buttons(reply)} == {Kind.VOTE_UP, Kind.VOTE_DOWN}
@@ -208,17 +158,17 @@ async def test_deep_link_start_payload_answers_that_entry(
 async def test_deep_link_to_an_unknown_entry_greets_instead(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await say(api, "/start no-such-entry")
+    reply = await ask(api, "/start no-such-entry")
     assert reply.result["text"].startswith("안녕하세요!")
 
 
 async def test_about_names_title_paper_date_and_reporter(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    text = (await say(api, "/about")).result["text"]
+    text = (await ask(api, "/about")).result["text"]
     for part in ("쓸만하니 머스크가 채갔다", "중앙일보", "2018-08-27", "허정원"):
         assert part in text
-    english = (await say(api, "/about", user=EN_USER)).result["text"]
+    english = (await ask(api, "/about", user=EN_USER)).result["text"]
     assert "JoongAng Ilbo" in english and "Heo Jeong-won" in english
 
 
@@ -226,7 +176,7 @@ async def test_about_names_title_paper_date_and_reporter(
 async def test_command_without_a_question_gets_usage_help(
     app: BotApplication, api: BotApiStandIn, command: str
 ) -> None:
-    reply = await say(api, command)
+    reply = await ask(api, command)
     assert "명령 뒤에 질문을 써 주세요" in reply.result["text"]
     assert buttons(reply) == []
 
@@ -234,11 +184,11 @@ async def test_command_without_a_question_gets_usage_help(
 async def test_unknown_command_in_private_points_to_help(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    assert "/help" in (await say(api, "/frobnicate")).result["text"]
+    assert "/help" in (await ask(api, "/frobnicate")).result["text"]
 
 
 async def test_fact_is_the_short_form(app: BotApplication, api: BotApiStandIn) -> None:
-    reply = await say(api, "/fact 김태훈씨 몇 살이야?")
+    reply = await ask(api, "/fact 김태훈씨 몇 살이야?")
     assert_html_reply(reply)
     text = reply.result["text"]
     first_line, _, rest = text.partition("\n")
@@ -254,7 +204,7 @@ async def test_fact_is_the_short_form(app: BotApplication, api: BotApiStandIn) -
 async def test_korean_question_gets_answer_quote_citation_and_feedback_buttons(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await say(api, "김태훈 연봉이 얼마야?")
+    reply = await ask(api, "김태훈 연봉이 얼마야?")
     assert_html_reply(reply)
     text = reply.result["text"]
     assert text.startswith("김씨가 밝히지는 않았지만 연봉은")
@@ -273,7 +223,7 @@ async def test_korean_question_gets_answer_quote_citation_and_feedback_buttons(
 async def test_english_question_is_answered_in_english(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await say(api, "How much is Kim Taehoon's salary?", user=KO_USER)
+    reply = await ask(api, "How much is Kim Taehoon's salary?", user=KO_USER)
     text = reply.result["text"]
     assert text.startswith("He did not disclose it")
     assert SALARY_QUOTE in quoted_text(reply)  # the quote stays verbatim Korean
@@ -283,7 +233,7 @@ async def test_english_question_is_answered_in_english(
 async def test_off_topic_question_is_declined_with_did_you_mean_buttons(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await say(api, "오늘 서울 날씨 어때?")
+    reply = await ask(api, "오늘 서울 날씨 어때?")
     assert_html_reply(reply)
     text = reply.result["text"]
     assert "기사에는" in text and "없어요" in text
@@ -303,7 +253,7 @@ async def test_off_topic_question_is_declined_with_did_you_mean_buttons(
 async def test_question_with_markup_is_escaped_wherever_it_is_echoed(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await say(api, "<b>&</b> 오늘 날씨는?")
+    reply = await ask(api, "<b>&</b> 오늘 날씨는?")
     assert reply.ok  # the stand-in rejects invalid HTML, so the escaping worked
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in reply.params["text"]
     assert "<b>&</b>" in reply.result["text"]
@@ -356,7 +306,7 @@ async def test_unaddressed_group_messages_get_silence(
 async def test_group_reply_to_the_bot_is_answered_and_threaded(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    first = await say(api, "@article_qa_bot 몇 살이야?", chat=GROUP)
+    first = await ask(api, "@article_qa_bot 몇 살이야?", chat=GROUP)
     bot_message = u.bot_message_from_call(first)
     update = u.message_update("연봉은 얼마야?", chat=GROUP, from_user=EN_USER, reply_to=bot_message)
     api.push_update(update)
@@ -385,7 +335,7 @@ async def test_group_ask_command_is_answered_and_threaded(
 async def test_bare_mention_in_a_group_gets_usage_help(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await say(api, "@article_qa_bot", chat=GROUP)
+    reply = await ask(api, "@article_qa_bot", chat=GROUP)
     assert "질문" in reply.result["text"] and "reply_parameters" in reply.params
 
 
@@ -395,7 +345,7 @@ async def test_bare_mention_in_a_group_gets_usage_help(
 async def test_topics_keyboard_pages_and_answers(
     app: BotApplication, api: BotApiStandIn, engine: Engine
 ) -> None:
-    reply = await say(api, "/topics")
+    reply = await ask(api, "/topics")
     keyboard = buttons(reply)
     topics = [(label, signer().parse(data)) for label, data in keyboard]
     entry_buttons = [(label, a) for label, a in topics if a.kind is Kind.ANSWER]
@@ -419,7 +369,7 @@ async def test_topics_keyboard_pages_and_answers(
 async def test_thumbs_up_is_acknowledged_and_stored(
     app: BotApplication, api: BotApiStandIn, settings: Settings
 ) -> None:
-    reply = await say(api, "김태훈 연봉이 얼마야?")
+    reply = await ask(api, "김태훈 연봉이 얼마야?")
     up = buttons(reply)[0][1]
     answered = await tap(api, up, u.bot_message_from_call(reply))
     assert answered.params["text"] == "의견 고마워요!"
@@ -536,7 +486,7 @@ async def test_handler_errors_are_logged_and_the_bot_keeps_going(
     assert errors and "(message in a private chat)" in errors[0].getMessage()
     assert errors[0].exc_info is not None
     # ...and the next question is answered normally.
-    reply = await say(api, "몇 살이야?")
+    reply = await ask(api, "몇 살이야?")
     assert "26" in reply.result["text"]
 
 
@@ -551,7 +501,7 @@ async def test_edited_messages_and_channel_posts_are_ignored(
         await app.process_update(Update.de_json(raw, app.bot))
     # Through the stand-in: pushed, never delivered (allowed_updates), and no reply.
     api.push_update(u.edited_message_update("연봉이 얼마야?", from_user=KO_USER))
-    reply = await say(api, "몇 살이야?")
+    reply = await ask(api, "몇 살이야?")
     assert len(api.calls_to("sendMessage")) == 1 and "26" in reply.result["text"]
 
 
@@ -561,7 +511,7 @@ async def test_messages_sent_via_our_inline_mode_are_not_questions(
     via = u.message_update("김씨가 밝히지는 않았지만 연봉은…", from_user=KO_USER)
     via["message"]["via_bot"] = u.bot_user()
     api.push_update(via)
-    reply = await say(api, "몇 살이야?")
+    reply = await ask(api, "몇 살이야?")
     assert len(api.calls_to("sendMessage")) == 1 and "26" in reply.result["text"]
 
 
@@ -571,7 +521,7 @@ async def test_token_never_appears_in_logs(
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="httpx")  # httpx logs every request URL
     async with running_bot(api, make_settings(api, tmp_path), engine):
-        await say(api, "연봉이 얼마야?")
+        await ask(api, "연봉이 얼마야?")
         logging.getLogger("test").warning("token %s in a message", TOKEN)
         try:
             raise RuntimeError(f"https://api.telegram.org/bot{TOKEN}/getMe failed")
@@ -706,24 +656,11 @@ async def test_transcript_recorder_plays_a_new_users_session(
 async def test_python_m_bot_run_polls_the_stand_in_and_stops_cleanly(
     api: BotApiStandIn, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_BASE_URL=api.base_url,
-        DATABASE_PATH=str(tmp_path / "k.sqlite3"),
-        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
-        FEEDBACK_SALT="subprocess-salt",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=tmp_path,  # no .env there
-        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    env = bot_env(api, tmp_path, DATABASE_PATH=str(tmp_path / "k.sqlite3"))
+    process = await start_bot(env, tmp_path)
     try:
         await api.wait_for("getUpdates", finished=False, timeout=30)
-        reply = await say(api, "연봉이 얼마야?")
+        reply = await ask(api, "연봉이 얼마야?")
         assert SALARY_QUOTE in quoted_text(reply)
     finally:
         process.send_signal(signal.SIGINT)

@@ -1,6 +1,6 @@
-"""Helpers for the reliability tests: people, questions pushed through the stand-in, checks.
+"""People, questions and button taps pushed through the stand-in, and checks on the replies.
 
-Everything goes through the real Application and the Bot API stand-in (tests/bot_harness.py);
+Everything goes through the real Application and the Bot API stand-in (tests/support/harness.py);
 these helpers only push updates and look at what the stand-in received.
 """
 
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from tests import updates as u
-from tests.bot_harness import quoted_text
-from tests.botapi_standin import ApiCall, BotApiStandIn
+from tests.support import updates as u
+from tests.support.harness import quoted_text
+from tests.support.standin import ApiCall, BotApiStandIn
 
+KO_USER = u.user(5001, "민준", language_code="ko")  # who speaks when a test names nobody
+EN_USER = u.user(5002, "Alex", language_code="en")
 SALARY_QUESTION = "김태훈 연봉이 얼마야?"
 SALARY_QUOTE = "그가 받을 연봉은 30만~50만 달러"
 AGE_QUESTION = "김태훈씨 몇 살이야?"
@@ -41,23 +43,55 @@ def sends_to(api: BotApiStandIn, chat_id: int) -> list[ApiCall]:
     return [c for c in api.calls_to("sendMessage") if c.params.get("chat_id") == chat_id]
 
 
+def answering(update: u.JSON) -> Predicate:
+    """sendMessage calls answering the message in `update`: to its chat and, in a group,
+    threaded to it."""
+    message = update["message"]
+    in_chat = to_chat(message["chat"]["id"])
+    if message["chat"]["type"] == "private":
+        return in_chat
+    threaded = replying_to(message["message_id"])
+    return lambda call: in_chat(call) and threaded(call)
+
+
 async def ask(
     api: BotApiStandIn,
     text: str,
-    user: u.JSON,
+    user: u.JSON = KO_USER,
     *,
     chat: u.JSON | None = None,
+    reply_to: u.JSON | None = None,
     timeout: float = 5.0,
 ) -> ApiCall:
-    """Push `text` from `user` and return the bot's next successful sendMessage to that chat."""
-    update = u.message_update(text, from_user=user, chat=chat)
-    chat_id = update["message"]["chat"]["id"]
-    before = len([c for c in sends_to(api, chat_id) if c.ok])
+    """Push `text` from `user` and return the bot's next accepted sendMessage answering it.
+
+    Calls the stand-in failed (injected faults) or rejected (invalid HTML, too long) are
+    passed over; when no accepted answer comes, the timeout's message lists every call.
+    """
+    update = u.message_update(text, from_user=user, chat=chat, reply_to=reply_to)
+    answers = answering(update)
+
+    def accepted(call: ApiCall) -> bool:
+        return call.ok and answers(call)
+
+    before = len([c for c in api.calls_to("sendMessage") if accepted(c)])
     api.push_update(update)
-    calls = await api.wait_for(
-        "sendMessage", lambda c: c.ok and to_chat(chat_id)(c), count=before + 1, timeout=timeout
-    )
+    calls = await api.wait_for("sendMessage", accepted, count=before + 1, timeout=timeout)
     return calls[-1]
+
+
+async def tap(
+    api: BotApiStandIn, data: str, message: u.JSON | None = None, user: u.JSON = KO_USER
+) -> ApiCall:
+    """Press the button carrying `data` on the bot's `message` (default: a made-up one in
+    `user`'s private chat) and return the accepted answerCallbackQuery for it."""
+    update = u.callback_query_update(data, from_user=user, message=message)
+    query_id = update["callback_query"]["id"]
+    api.push_update(update)
+    [answered] = await api.wait_for(
+        "answerCallbackQuery", lambda c: c.ok and c.params["callback_query_id"] == query_id
+    )
+    return answered
 
 
 async def next_person_is_answered(api: BotApiStandIn, number: int = 999) -> ApiCall:

@@ -1,4 +1,4 @@
-"""Run the real bot Application against the Bot API stand-in (used by tests and the transcript).
+"""Run the real bot against the Bot API stand-in (used by the tests, the transcript and bench/).
 
 The Application is driven exactly as ``run_polling`` drives it (initialize, post_init, start,
 start_polling; then the reverse), only inside the caller's event loop.
@@ -6,7 +6,10 @@ start_polling; then the reverse), only inside the caller's event loop.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,8 @@ from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
 from bot.telegram.callbacks import CallbackSigner, derive_secret
-from tests.botapi_standin import ApiCall, BotApiStandIn
+from tests.support import PROJECT_ROOT
+from tests.support.standin import ApiCall, BotApiStandIn
 
 TOKEN = "123456789:AAH-test-token-for-the-stand-in_xyz"
 
@@ -33,6 +37,32 @@ def make_settings(api: BotApiStandIn, tmp_path: Path, **overrides: Any) -> Setti
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def bot_env(api: BotApiStandIn, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment for `python -m bot run` against the stand-in: this one's, without any
+    TELEGRAM_* a developer has set, with state under `tmp_path`, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=api.base_url,
+        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
+        FEEDBACK_SALT="subprocess-salt",
+        PYTHONPATH=str(PROJECT_ROOT),
+        **extra,
+    )
+    return env
+
+
+async def start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    """`python -m bot run` as a subprocess in `cwd` (no .env there), stdout/stderr piped."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
 def signer() -> CallbackSigner:
     """The signer the bot uses with TOKEN and no CALLBACK_SECRET."""
     return CallbackSigner(derive_secret(TOKEN))
@@ -44,6 +74,20 @@ async def running_bot(
 ) -> AsyncIterator[BotApplication]:
     """The bot, long polling the stand-in (`poll_timeout` s per poll) until the block exits."""
     application = build_application(settings, engine)
+    async with polling(api, application, poll_timeout=poll_timeout):
+        yield application
+
+
+@contextlib.asynccontextmanager
+async def polling(
+    api: BotApiStandIn,
+    application: BotApplication,
+    *,
+    poll_timeout: int = 5,
+    ready_timeout: float = 5.0,
+) -> AsyncIterator[None]:
+    """`application` (from `build_application`) long polling the stand-in until the block
+    exits; the block starts once its first getUpdates has arrived (within `ready_timeout` s)."""
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)
@@ -53,8 +97,8 @@ async def running_bot(
         await application.updater.start_polling(
             timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
-        await api.wait_for("getUpdates", finished=False)
-        yield application
+        await api.wait_for("getUpdates", finished=False, timeout=ready_timeout)
+        yield
     finally:
         if application.updater is not None and application.updater.running:
             await application.updater.stop()

@@ -42,7 +42,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tests.updates import (
+from tests.support.updates import (
     BOT_FIRST_NAME,
     BOT_ID,
     BOT_USERNAME,
@@ -60,9 +60,7 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
-QUERY_INVALID = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 POLL_CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
     "is running"
@@ -317,9 +315,7 @@ def parse_telegram_html(text: str) -> tuple[str, list[JSON]]:
         stack.append(_OpenTag(name, attrs, byte_offset(begin), out16))
 
     if stack:
-        raise HtmlParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
-        )
+        raise HtmlParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
     return "".join(out), entities
 

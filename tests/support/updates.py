@@ -170,6 +170,28 @@ def _strip_reply(message_dict: JSON) -> JSON:
 # --------------------------------------------------------------------------- messages
 
 
+def _message(
+    sender: JSON,
+    chat: JSON,
+    content: JSON,
+    *,
+    reply_to: JSON | None = None,
+    message_id: int | None = None,
+    date: int | None = None,
+) -> JSON:
+    """A ``Message`` from `sender` in `chat` with `content` (text, sticker, photo …)."""
+    result: JSON = {
+        "message_id": message_id if message_id is not None else next_message_id(),
+        "from": sender,
+        "chat": chat,
+        "date": date if date is not None else now(),
+        **content,
+    }
+    if reply_to is not None:
+        result["reply_to_message"] = _strip_reply(reply_to)
+    return result
+
+
 def message(
     text: str,
     *,
@@ -182,21 +204,19 @@ def message(
 ) -> JSON:
     """A text ``Message`` from a user; entities are auto-computed unless given."""
     from_user = from_user or user()
-    chat = chat or private_chat(from_user)
-    result: JSON = {
-        "message_id": message_id if message_id is not None else next_message_id(),
-        "from": from_user,
-        "chat": chat,
-        "date": date if date is not None else now(),
-        "text": text,
-    }
+    content: JSON = {"text": text}
     if entities is None:
         entities = auto_entities(text)
     if entities:
-        result["entities"] = entities
-    if reply_to is not None:
-        result["reply_to_message"] = _strip_reply(reply_to)
-    return result
+        content["entities"] = entities
+    return _message(
+        from_user,
+        chat or private_chat(from_user),
+        content,
+        reply_to=reply_to,
+        message_id=message_id,
+        date=date,
+    )
 
 
 def bot_message(
@@ -209,17 +229,12 @@ def bot_message(
     message_id: int | None = None,
 ) -> JSON:
     """A ``Message`` sent by the bot (e.g. the one carrying an inline keyboard)."""
-    result: JSON = {
-        "message_id": message_id if message_id is not None else next_message_id(),
-        "from": bot_user(),
-        "chat": chat or private_chat(),
-        "date": now(),
-        "text": text,
-    }
+    content: JSON = {"text": text}
     if entities:
-        result["entities"] = entities
-    if reply_to is not None:
-        result["reply_to_message"] = _strip_reply(reply_to)
+        content["entities"] = entities
+    result = _message(
+        bot_user(), chat or private_chat(), content, reply_to=reply_to, message_id=message_id
+    )
     if reply_markup is not None:
         result["reply_markup"] = reply_markup
     return result
@@ -237,7 +252,7 @@ def inline_keyboard(*rows: list[tuple[str, str]]) -> JSON:
 def bot_message_from_call(api_call: Any) -> JSON:
     """The bot's message (result of a recorded sendMessage/edit call) a user could reply to.
 
-    ``api_call`` is a ``tests.botapi_standin.ApiCall``; it must have succeeded.
+    ``api_call`` is a ``tests.support.standin.ApiCall``; it must have succeeded.
     """
     result = getattr(api_call, "result", None)
     if not isinstance(result, dict) or "message_id" not in result:
@@ -404,28 +419,21 @@ def sticker_message_update(
         "width": 128,
         "height": 128,
     }
-    msg: JSON = {
-        "message_id": next_message_id(),
-        "from": from_user,
-        "chat": chat or private_chat(from_user),
-        "date": now(),
-        "sticker": {
-            "width": 512,
-            "height": 512,
-            "emoji": emoji,
-            "set_name": set_name,
-            "is_animated": False,
-            "is_video": False,
-            "type": "regular",
-            "thumbnail": thumbnail,
-            "file_id": file_id,
-            "file_unique_id": unique_id,
-            "file_size": 28714,
-        },
+    sticker = {
+        "width": 512,
+        "height": 512,
+        "emoji": emoji,
+        "set_name": set_name,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+        "thumbnail": thumbnail,
+        "file_id": file_id,
+        "file_unique_id": unique_id,
+        "file_size": 28714,
     }
-    if reply_to is not None:
-        msg["reply_to_message"] = _strip_reply(reply_to)
-    return _update("message", msg)
+    chat = chat or private_chat(from_user)
+    return _update("message", _message(from_user, chat, {"sticker": sticker}, reply_to=reply_to))
 
 
 def photo_message_update(
@@ -450,18 +458,11 @@ def photo_message_update(
                 "height": height,
             }
         )
-    msg: JSON = {
-        "message_id": next_message_id(),
-        "from": from_user,
-        "chat": chat or private_chat(from_user),
-        "date": now(),
-        "photo": sizes,
-    }
+    content: JSON = {"photo": sizes}
     if caption is not None:
-        msg["caption"] = caption
+        content["caption"] = caption
         entities = auto_entities(caption) if caption_entities is None else caption_entities
         if entities:
-            msg["caption_entities"] = entities
-    if reply_to is not None:
-        msg["reply_to_message"] = _strip_reply(reply_to)
-    return _update("message", msg)
+            content["caption_entities"] = entities
+    chat = chat or private_chat(from_user)
+    return _update("message", _message(from_user, chat, content, reply_to=reply_to))
