@@ -208,6 +208,9 @@ SLANG: dict[str, str] = {
     "얼만데": "얼마",
 }
 
+# Syllables that make a new noun of a noun (상한 → 상한선, 졸업 → 졸업식, 연구 → 연구자).
+NOUN_SUFFIXES = frozenset("선식자표율률권금액장측계적생비")
+
 # One-syllable words that do carry meaning; any other single syllable is too ambiguous to
 # segment unspaced text with (it would split 친구 into 친 + 구).
 MEANINGFUL_SYLLABLES = frozenset("몇 살 왜 돈 꿈 상 군 명 곳 팀".split())

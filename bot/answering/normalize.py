@@ -203,8 +203,10 @@ class Analyzer:
         stem = korean.STEM_FOLDS.get(stem, stem)
         if stem in self.subject.forms:  # 김씨가 → 김씨 → the subject
             return [self.subject.term]
+        if _is_function_word(stem):
+            return []
         if stem in self.lexicon:
-            return [] if _is_function_word(stem) else [stem]
+            return [stem]
         if stem in self.whole_words or self._known_plus_suffix(stem):
             return [stem]
         adnominal = korean.adnominal_to_stem(stem)
@@ -216,13 +218,9 @@ class Analyzer:
         return [] if _is_function_word(stem) else [stem]
 
     def _known_plus_suffix(self, word: str) -> bool:
-        """상한선, 졸업식: a known word and one more syllable. Kept whole for the matcher to
-        read by its prefix, rather than split into pieces that lose the known word."""
-        return (
-            len(word) >= 3
-            and word[:-1] in self.lexicon
-            and korean.HANGUL_RE.match(word[-1]) is not None
-        )
+        """상한선, 졸업식: a known word and a noun suffix. Kept whole for the matcher to read
+        by its prefix, rather than split into pieces that lose the known word."""
+        return len(word) >= 3 and word[-1] in korean.NOUN_SUFFIXES and word[:-1] in self.lexicon
 
     def split_compound(self, word: str) -> list[str]:
         """Known words inside a known compound (군복무 → 군, 복무), or [] when there are none."""

@@ -122,10 +122,12 @@ def check(
     narrowed = best > 0 and any(subject[i] < best for i in same_type)
     # Or the question asks for the one fact of its kind, naming what it is about.
     asked_for = analysis.specific and best > 0 and len(typed) == 1
-    if analysis.specific or narrowed:
-        pinned = narrowed or asked_for
-        return Check(fact=fact_of(chosen), pinned=pinned, strays=_strays(entry, terms, mentions))
-    return Check()
+    strays = _strays(entry, terms, mentions)
+    if narrowed or (analysis.specific and len(typed) == 1):
+        return Check(fact=fact_of(chosen), pinned=narrowed or asked_for, strays=strays)
+    # Several facts of the asked kind and none singled out ("연봉 얼마야": dollars and won,
+    # both bounds): the entry's own answer states them all.
+    return Check(strays=strays)
 
 
 def _strays(
