@@ -121,7 +121,7 @@ def check(
     # to answer a long, specific question that matches no curated question closely.
     narrowed = best > 0 and any(subject[i] < best for i in same_type)
     # Or the question asks for the one fact of its kind, naming what it is about.
-    asked_for = analysis.specific and best > 0 and len(typed) == 1
+    asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1
     strays = _strays(entry, terms, mentions)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(fact=fact_of(chosen), pinned=narrowed or asked_for, strays=strays)
