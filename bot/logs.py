@@ -28,11 +28,11 @@ def configure(level: int | str) -> None:
     chatty_level = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(chatty_level)
-    for handler in root.handlers:
-        for old in [f for f in handler.filters if isinstance(f, LibraryTracebackFilter)]:
-            handler.removeFilter(old)
+    for each in root.handlers:
+        for old in [f for f in each.filters if isinstance(f, LibraryTracebackFilter)]:
+            each.removeFilter(old)
         if root.level > logging.DEBUG:
-            handler.addFilter(LibraryTracebackFilter())
+            each.addFilter(LibraryTracebackFilter())
 
 
 class LibraryTracebackFilter(logging.Filter):
