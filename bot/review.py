@@ -22,7 +22,9 @@ from bot.state import UnansweredQuestion, UnansweredRow
 LOW_CONFIDENCE_MARGIN = 10.0
 """An answer scoring less than this above the threshold is logged for review too."""
 SIMILAR = 75.0
-"""rapidfuzz token_sort_ratio (0-100) at which two normalised questions are one group."""
+"""rapidfuzz ratio (0-100) of the normalised questions without spaces at which two are one
+group. Without spaces, because Korean spacing varies (결혼했어 / 결혼 했어요). Measured:
+김태훈 결혼했어 ~ 김태훈씨 결혼했나요 75, ~ 김태훈 결혼 했어요 93; 김태훈 키 ~ 김태훈 고향 67."""
 RELATED_SCORE = 40.0
 """Below this nearest-entry score a question is most likely off-topic, not a paraphrase."""
 MAX_VARIANTS = 5
@@ -104,12 +106,11 @@ def group(rows: Iterable[UnansweredRow], *, similar: float = SIMILAR) -> list[Re
     leaders: list[str] = []
     members: list[list[UnansweredRow]] = []
     for row in ordered:
+        key = row.normalised.replace(" ", "")
         # Compared with each group's most frequent wording only: O(rows x groups) in C.
-        found = process.extractOne(
-            row.normalised, leaders, scorer=fuzz.token_sort_ratio, score_cutoff=similar
-        )
+        found = process.extractOne(key, leaders, scorer=fuzz.ratio, score_cutoff=similar)
         if found is None:
-            leaders.append(row.normalised)
+            leaders.append(key)
             members.append([row])
         else:
             members[found[2]].append(row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import os
@@ -43,7 +44,7 @@ CREATE TABLE IF NOT EXISTS counters (
 -- One row per normalised question; no user id, name or chat is kept.
 CREATE TABLE IF NOT EXISTS unanswered (
     normalised TEXT PRIMARY KEY,
-    question   TEXT NOT NULL,     -- the latest wording
+    question   TEXT NOT NULL,     -- the first wording seen
     count      INTEGER NOT NULL,
     first_seen TEXT NOT NULL,
     last_seen  TEXT NOT NULL,
@@ -239,7 +240,9 @@ class StateStore:
         if pending is None:
             self._pending_unanswered[question.normalised] = _Pending(question, 1, now, now)
         else:
-            pending.latest, pending.last_seen = question, now
+            # The first wording stays; nearest entry and score follow the current knowledge.
+            pending.latest = dataclasses.replace(question, question=pending.latest.question)
+            pending.last_seen = now
             pending.count += 1
 
     def _requeue_unanswered(self, batch: dict[str, _Pending]) -> None:
@@ -261,7 +264,7 @@ class StateStore:
                 (normalised, question, count, first_seen, last_seen, nearest, score, declined)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (normalised) DO UPDATE SET
-                question = excluded.question, count = count + excluded.count,
+                count = count + excluded.count,
                 last_seen = excluded.last_seen, nearest = excluded.nearest,
                 score = excluded.score, declined = excluded.declined
             """,

@@ -106,7 +106,10 @@ def test_env_file_option_is_read_and_a_missing_one_is_an_error(
 ) -> None:
     env_file = tmp_path / "bot.env"
     env_file.write_text("LOG_LEVEL=chatty\n", encoding="utf-8")
-    for args in (("--env-file", str(env_file), "ask", "x"), ("ask", "x", "--env-file", str(env_file))):
+    for args in (
+        ("--env-file", str(env_file), "ask", "x"),
+        ("ask", "x", "--env-file", str(env_file)),
+    ):
         result = run(*args, env=db_env)
         assert result.returncode == 2
         assert one_error(result).startswith("error: LOG_LEVEL: must be one of")
@@ -118,7 +121,9 @@ def test_env_file_option_is_read_and_a_missing_one_is_an_error(
 def test_dot_env_beside_knowledge_is_read_when_started_elsewhere(tmp_path: Path) -> None:
     # A copy of the project: bot/ and knowledge/ side by side, .env beside them.
     project = tmp_path / "project"
-    shutil.copytree(PROJECT_ROOT / "bot", project / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        PROJECT_ROOT / "bot", project / "bot", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copytree(KNOWLEDGE_DIR, project / "knowledge")
     database = tmp_path / "from-dotenv.sqlite3"
     (project / ".env").write_text(f"DATABASE_PATH={database}\n", encoding="utf-8")
@@ -180,7 +185,10 @@ def test_ctrl_c_while_reading_questions_exits_130_without_a_traceback(
     ("content", "expected"),
     [
         (None, "{path}: no such file"),
-        ("ko\t나이\t26\n".encode("cp949"), "{path}:1: not UTF-8 text (byte 0xb3); save it as UTF-8"),
+        (
+            "ko\t나이\t26\n".encode("cp949"),
+            "{path}:1: not UTF-8 text (byte 0xb3); save it as UTF-8",
+        ),
         (b"", "{path}: no questions in it; write lines of category<TAB>question<TAB>expected"),
         (b"# only a comment\ncategory\tquestion\texpected\n", "{path}: no questions in it"),
         ("ko\t나이\n".encode(), "{path}:1: expected 3 tab-separated columns"),
@@ -214,7 +222,9 @@ def test_eval_says_what_fell_short_of_min_accuracy(tmp_path: Path, db_env: dict[
 def installed(tmp_path: Path) -> Path:
     """The package alone, as a non-editable install leaves it: no knowledge/ beside it."""
     site = tmp_path / "site-packages"
-    shutil.copytree(PROJECT_ROOT / "bot", site / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        PROJECT_ROOT / "bot", site / "bot", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return site
 
 
@@ -338,9 +348,7 @@ def documents() -> list[Path]:
 def test_docs_name_only_files_in_the_repository(document: Path) -> None:
     text = document.read_text(encoding="utf-8")
     assert "../shared" not in text
-    missing = sorted(
-        {p for p in _REPO_PATH_RE.findall(text) if not (PROJECT_ROOT / p).exists()}
-    )
+    missing = sorted({p for p in _REPO_PATH_RE.findall(text) if not (PROJECT_ROOT / p).exists()})
     assert missing == []
 
 
