@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -29,8 +30,13 @@ def project_home() -> Path:
 
 
 def env_files() -> tuple[Path, ...]:
-    """The `.env` files read, lowest priority first: beside knowledge/, then the current dir."""
-    return tuple(dict.fromkeys([project_home() / ".env", Path.cwd() / ".env"]))
+    """The `.env` files read, lowest priority first: beside knowledge/ (the project's, or
+    KNOWLEDGE_DIR's when that is set in the environment), then the current directory's."""
+    candidates = [project_home() / ".env"]
+    if os.environ.get("KNOWLEDGE_DIR"):
+        candidates.append(Path(os.environ["KNOWLEDGE_DIR"]).parent / ".env")
+    candidates.append(Path.cwd() / ".env")
+    return tuple(dict.fromkeys(candidates))
 
 
 def _default_knowledge_dir() -> Path:
