@@ -247,7 +247,15 @@ def _entry_sources(settings: Settings) -> dict[str, str]:
         compiled = asyncio.run(database.load(settings.database_path))
     except (KnowledgeDatabaseError, KeyError, OSError):
         return {}
-    return {e.id: e.source for e in compiled.entries}
+    return {e.id: _relative(e.source) for e in compiled.entries}
+
+
+def _relative(source: str) -> str:
+    """'file:line' with the file relative to the current directory when it is below it."""
+    path = Path(source)
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return source
 
 
 def ask(engine: Engine, question: str, *, as_json: bool, out: TextIO = sys.stdout) -> int:
