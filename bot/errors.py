@@ -5,12 +5,14 @@
     ├── KnowledgeError              knowledge/ files are invalid: one `file:line: …` per problem
     ├── KnowledgeDatabaseError      the compiled knowledge database is missing or unreadable
     ├── StateStoreError             the state database (votes, counters) cannot be used
+    ├── InputFileError              a file named on the command line cannot be used
+    ├── StartupError                the bot cannot start: token refused, API or port unusable
     ├── UnknownEntryError           no entry has this id (also a KeyError)
     ├── InvalidCallbackError        button data the bot did not make (also a ValueError)
     ├── CallbackDataTooLongError    button data over Telegram's 64 bytes (also a ValueError)
     └── MessageTooLongError         a reply template alone exceeds 4096 characters (ValueError)
 
-The command line turns the first four into one `error: …` line and exit code 2; the bot
+The command line turns the first six into one `error: …` line and exit code 2; the bot
 handles the rest where they happen.
 """
 
@@ -39,6 +41,15 @@ class KnowledgeDatabaseError(ArticleBotError):
 
 class StateStoreError(ArticleBotError):
     """The state database cannot be used; check STATE_DATABASE_PATH and its directory."""
+
+
+class InputFileError(ArticleBotError):
+    """A file given on the command line is missing, not UTF-8 or empty; the message names it."""
+
+
+class StartupError(ArticleBotError):
+    """The bot cannot start (token refused, Bot API unreachable, port in use); never shows
+    the token."""
 
 
 class UnknownEntryError(ArticleBotError, KeyError):

@@ -28,6 +28,33 @@ def configure(level: int | str) -> None:
     chatty_level = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(chatty_level)
+    for each in root.handlers:
+        for old in [f for f in each.filters if isinstance(f, LibraryTracebackFilter)]:
+            each.removeFilter(old)
+        if root.level > logging.DEBUG:
+            each.addFilter(LibraryTracebackFilter())
+
+
+class LibraryTracebackFilter(logging.Filter):
+    """Turns a library's traceback into one line (its last exception) unless debugging.
+
+    python-telegram-bot logs a 50-line traceback for a refused token or an unreachable API
+    before the command line prints its own one-line `error:`; the bot's own records keep
+    their tracebacks, since those are bugs to report.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None and not _is_ours(record.name):
+            exc = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _is_ours(logger_name: str) -> bool:
+    return logger_name == "bot" or logger_name.startswith(("bot.", "__main__"))
 
 
 class SecretRedactingFilter(logging.Filter):

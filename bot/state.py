@@ -1,23 +1,30 @@
-"""The bot's own state: feedback votes and question counters, in a small SQLite file.
+"""The bot's own state: feedback votes, question counters and the unanswered-question log,
+in a small SQLite file.
 
 Kept apart from the knowledge database, which is rebuilt from knowledge/ whenever it changes.
-No names or raw Telegram ids are stored: users appear only as a salted hash.
+No names or raw Telegram ids are stored: voters appear only as a salted hash, and unanswered
+questions are kept by their text alone (not who asked or where).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import hashlib
 import hmac
+import os
+import sqlite3
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
 
 import aiosqlite
 
-from bot.errors import StateStoreError
+from bot.errors import InputFileError, StateStoreError
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -33,6 +40,19 @@ CREATE TABLE IF NOT EXISTS counters (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+-- Added without a schema version bump: older versions of the bot ignore the extra table.
+-- One row per normalised question; no user id, name or chat is kept.
+CREATE TABLE IF NOT EXISTS unanswered (
+    normalised TEXT PRIMARY KEY,
+    question   TEXT NOT NULL,     -- the first wording seen
+    count      INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    nearest    TEXT,              -- the best-scoring entry id, or NULL
+    score      REAL NOT NULL,     -- its score (0-100)
+    declined   INTEGER NOT NULL   -- 1 declined, 0 answered with low confidence
+);
+CREATE INDEX IF NOT EXISTS unanswered_last_seen ON unanswered (last_seen);
 """
 
 
@@ -54,6 +74,48 @@ class Stats:
     votes_down: int
 
 
+@dataclass(frozen=True, slots=True)
+class UnansweredQuestion:
+    """A question the bot declined or answered with low confidence, as the handler saw it."""
+
+    question: str
+    normalised: str
+    nearest: str | None
+    score: float
+    declined: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredRow:
+    """One logged question, as stored: how often and when it was asked."""
+
+    question: str
+    normalised: str
+    count: int
+    first_seen: str
+    last_seen: str
+    nearest: str | None
+    score: float
+    declined: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EntryVotes:
+    """👍 and 👎 on one entry."""
+
+    entry_id: str
+    up: int
+    down: int
+
+
+@dataclass
+class _Pending:
+    latest: UnansweredQuestion
+    count: int
+    first_seen: str
+    last_seen: str
+
+
 class StateStore:
     """Feedback and counters on one aiosqlite connection (WAL mode)."""
 
@@ -63,6 +125,7 @@ class StateStore:
         # Handlers run concurrently; one writer at a time keeps each transaction whole.
         self._write_lock = asyncio.Lock()
         self._pending_counts: Counter[str] = Counter()
+        self._pending_unanswered: dict[str, _Pending] = {}
 
     @classmethod
     async def open(cls, path: Path, *, salt: str) -> StateStore:
@@ -95,7 +158,7 @@ class StateStore:
     async def close(self) -> None:
         """Write any counts still pending and close the connection; safe to call twice."""
         try:
-            if self._pending_counts:
+            if self._pending_counts or self._pending_unanswered:
                 await self.flush_counts()
         finally:
             await self._db.close()
@@ -128,10 +191,12 @@ class StateStore:
         """Write the pending counts (those of concurrent callers too) in one transaction."""
         async with self._write_lock:
             # Everything counted since the last flush goes in one transaction.
-            if not self._pending_counts:
+            if not self._pending_counts and not self._pending_unanswered:
                 return
             batch, self._pending_counts = self._pending_counts, Counter()
+            unanswered, self._pending_unanswered = self._pending_unanswered, {}
             try:
+                await self._write_unanswered(unanswered)
                 await self._db.executemany(
                     """
                     INSERT INTO counters (name, value) VALUES (?, ?)
@@ -142,6 +207,7 @@ class StateStore:
                 await self._db.commit()
             except BaseException:
                 self._pending_counts.update(batch)  # kept for the next writer
+                self._requeue_unanswered(unanswered)
                 raise
 
     async def stats(self) -> Stats:
@@ -164,6 +230,154 @@ class StateStore:
             votes_up=up,
             votes_down=down,
         )
+
+    # ------------------------------------------------------------------ unanswered questions
+
+    def log_unanswered(self, question: UnansweredQuestion) -> None:
+        """Count a declined or low-confidence question; written with the counters."""
+        now = _now()
+        pending = self._pending_unanswered.get(question.normalised)
+        if pending is None:
+            self._pending_unanswered[question.normalised] = _Pending(question, 1, now, now)
+        else:
+            # The first wording stays; nearest entry and score follow the current knowledge.
+            pending.latest = dataclasses.replace(question, question=pending.latest.question)
+            pending.last_seen = now
+            pending.count += 1
+
+    def _requeue_unanswered(self, batch: dict[str, _Pending]) -> None:
+        for key, old in batch.items():
+            newer = self._pending_unanswered.get(key)
+            if newer is None:
+                self._pending_unanswered[key] = old
+            else:
+                newer.count += old.count
+                newer.first_seen = old.first_seen
+
+    async def _write_unanswered(self, batch: dict[str, _Pending]) -> None:
+        """Upsert `batch` (the caller holds the write lock and commits)."""
+        if not batch:
+            return
+        await self._db.executemany(
+            """
+            INSERT INTO unanswered
+                (normalised, question, count, first_seen, last_seen, nearest, score, declined)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (normalised) DO UPDATE SET
+                count = count + excluded.count,
+                last_seen = excluded.last_seen, nearest = excluded.nearest,
+                score = excluded.score, declined = excluded.declined
+            """,
+            [
+                (
+                    key,
+                    p.latest.question,
+                    p.count,
+                    p.first_seen,
+                    p.last_seen,
+                    p.latest.nearest,
+                    p.latest.score,
+                    int(p.latest.declined),
+                )
+                for key, p in batch.items()
+            ],
+        )
+
+    async def purge_unanswered(self, older_than: timedelta | None) -> int:
+        """Delete logged questions last asked before `older_than` ago (None: all of them)."""
+        async with self._write_lock:
+            if older_than is None:
+                self._pending_unanswered.clear()
+                cursor = await self._db.execute("DELETE FROM unanswered")
+            else:
+                cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="seconds")
+                cursor = await self._db.execute(
+                    "DELETE FROM unanswered WHERE last_seen < ?", (cutoff,)
+                )
+            await self._db.commit()
+            return cursor.rowcount
+
+    async def unanswered(self) -> list[UnansweredRow]:
+        """Every logged question (pending ones included), most frequent first."""
+        await self.flush_counts()
+        async with (
+            self._write_lock,
+            self._db.execute(
+                """
+                SELECT question, normalised, count, first_seen, last_seen, nearest, score,
+                       declined
+                FROM unanswered ORDER BY count DESC, last_seen DESC
+                """
+            ) as cursor,
+        ):
+            rows = await cursor.fetchall()
+        return [
+            UnansweredRow(
+                question=str(r[0]),
+                normalised=str(r[1]),
+                count=int(r[2]),
+                first_seen=str(r[3]),
+                last_seen=str(r[4]),
+                nearest=None if r[5] is None else str(r[5]),
+                score=float(r[6]),
+                declined=bool(r[7]),
+            )
+            for r in rows
+        ]
+
+    async def votes_by_entry(self) -> list[EntryVotes]:
+        """👍/👎 per entry, the most 👎 first."""
+        async with (
+            self._write_lock,
+            self._db.execute(
+                """
+                SELECT entry_id, SUM(vote = 1), SUM(vote = -1) FROM feedback
+                GROUP BY entry_id ORDER BY SUM(vote = -1) DESC, SUM(vote = 1) DESC, entry_id
+                """
+            ) as cursor,
+        ):
+            rows = await cursor.fetchall()
+        return [EntryVotes(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def backup(source: Path, target: Path) -> Path:
+    """Copy the state database with SQLite's online backup: safe while the bot writes to it.
+
+    `target` may be a folder (a timestamped file is made in it); an existing file is never
+    overwritten. The copy is written beside the target first and renamed when complete.
+    """
+    if not source.is_file():
+        raise StateStoreError(
+            f"no state database at {source}; check STATE_DATABASE_PATH or DATA_DIR "
+            "(the bot creates it when it first starts)"
+        )
+    if target.is_dir():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = target / f"state-{stamp}.sqlite3"
+    if target.exists():
+        raise InputFileError(f"{target} already exists; choose a new name or remove it first")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".backup-", suffix=".sqlite3", dir=target.parent)
+    os.close(fd)
+    try:
+        with (
+            contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+            contextlib.closing(sqlite3.connect(tmp_name)) as dst,
+        ):
+            src.execute("PRAGMA busy_timeout=5000")
+            src.backup(dst)
+            # One self-contained file: no -wal beside the copy.
+            dst.execute("PRAGMA journal_mode=DELETE")
+            (check,) = dst.execute("PRAGMA quick_check").fetchone()
+            if check != "ok":
+                raise StateStoreError(f"the copy of {source} failed its check: {check}")
+        os.replace(tmp_name, target)
+    except sqlite3.Error as exc:
+        raise StateStoreError(f"cannot back up {source}: {exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    return target
 
 
 def _now() -> str:

@@ -116,6 +116,10 @@ STATS_QUESTIONS = Text("질문: {count}", "Questions: {count}")
 STATS_ANSWERED = Text("답변: {count}", "Answered: {count}")
 STATS_DECLINED = Text("답할 수 없음: {count}", "Declined: {count}")
 STATS_VOTES = Text("의견: 👍 {up} · 👎 {down}", "Feedback: 👍 {up} · 👎 {down}")
+STATS_UNANSWERED_HEAD = Text("답하지 못한 질문 (많은 순)", "Top unanswered questions")
+STATS_UNANSWERED_NEAREST = Text("{entry} 항목의 질문으로 추가", "add to entry {entry}")
+STATS_UNANSWERED_OFF_TOPIC = Text("기사 밖 질문", "off-topic")
+STATS_VOTES_HEAD = Text("항목별 의견 (👎 많은 순)", "Votes per entry (most 👎 first)")
 
 # Short notices
 PLEASE_SEND_TEXT = Text(

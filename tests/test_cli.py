@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -91,11 +99,77 @@ def test_chat_answers_on_the_console(db: Path) -> None:
     assert "기사에는 그 내용이 없어요" in result.stdout
 
 
-def test_bare_command_without_token_starts_console_chat(db: Path) -> None:
+def test_bare_command_without_token_or_terminal_fails_loudly(db: Path) -> None:
+    # A service started without its token must not look like success (exit 0).
     result = run_cli(stdin="나이\n", db=db)
-    assert result.returncode == 0
-    assert "TELEGRAM_BOT_TOKEN" in result.stderr
-    assert "26세" in result.stdout
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: TELEGRAM_BOT_TOKEN is not set and there is no terminal")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def _take_terminal() -> None:
+    """In the child: a new session whose controlling terminal is stdin, so ^C is SIGINT."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def run_at_terminal(*args: str, keys: list[bytes], db: Path) -> tuple[int, str]:
+    """Run the CLI on a pseudo-terminal, typing `keys` one at a time after each prompt."""
+    controller, terminal = pty.openpty()
+    environment = {**os.environ, "DATABASE_PATH": str(db), "TELEGRAM_BOT_TOKEN": "", "TERM": "dumb"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        preexec_fn=_take_terminal,
+    )
+    os.close(terminal)
+    output = b""
+    pending = list(keys)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # the process exited and closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            if pending and output.endswith(b"> "):
+                time.sleep(0.2)  # let readline switch the terminal to its own mode first
+                output += b"\n"  # so only the next prompt ends the output with '> '
+                os.write(controller, pending.pop(0))
+            if not pending and process.poll() is not None:
+                break
+        return process.wait(timeout=30), output.decode("utf-8", "replace")
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+
+
+@pytest.mark.parametrize(("last_key", "name"), [(b"\x03", "Ctrl-C"), (b"\x04", "Ctrl-D")])
+def test_console_chat_at_a_terminal_exits_cleanly(db: Path, last_key: bytes, name: str) -> None:
+    returncode, output = run_at_terminal(keys=["나이\r".encode(), last_key], db=db)
+    assert returncode == 0, f"{name}: {output}"
+    assert "No TELEGRAM_BOT_TOKEN" in output  # the bare command, at a terminal: chat
+    assert "26세" in output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output
+    assert " INFO " not in output  # the first-run build logs nothing into the chat
+
+
+def test_console_chat_has_line_editing(db: Path) -> None:
+    # "나X", Left, Backspace... with readline, the arrow keys edit instead of typing ^[[D.
+    keys = ["나이X\x7f\x1b[D\x1b[C\r".encode(), b"\x04"]
+    returncode, output = run_at_terminal("chat", keys=keys, db=db)
+    assert returncode == 0, output
+    assert "26세" in output and "^[[D" not in output
 
 
 def test_broken_knowledge_exits_with_file_and_line(db: Path, tmp_path: Path) -> None:

@@ -45,7 +45,9 @@ class FactIndex:
     def __init__(self, entries: Iterable[Entry], terms: Callable[[str], list[str]]) -> None:
         self._about: dict[tuple[str, int], frozenset[str]] = {}
         self._value: dict[tuple[str, int], frozenset[str]] = {}
+        self._topic: dict[str, frozenset[str]] = {}
         for entry in entries:
+            self._topic[entry.id] = frozenset(terms(f"{entry.topic} {entry.topic_en}"))
             for position, fact in enumerate(entry.facts):
                 self._value[entry.id, position] = frozenset(terms(fact.value))
                 # Question words ("누가", "how many") say what is asked, not about what.
@@ -62,6 +64,9 @@ class FactIndex:
 
     def value(self, entry_id: str, position: int) -> frozenset[str]:
         return self._value[entry_id, position]
+
+    def topic(self, entry_id: str) -> frozenset[str]:
+        return self._topic[entry_id]
 
 
 def check(
@@ -121,7 +126,11 @@ def check(
     # to answer a long, specific question that matches no curated question closely.
     narrowed = best > 0 and any(subject[i] < best for i in same_type)
     # Or the question asks for the one fact of its kind, naming what it is about.
-    asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1
+    # (A name the question gives must be the fact's or the entry's own subject: "머스크 나이"
+    # is not asked of the subheadline that names Musk beside the interviewee's age.)
+    own = facts.about(entry.id, chosen) | facts.value(entry.id, chosen) | facts.topic(entry.id)
+    names_own = all(m in own for t in terms if t.is_name for m, _ in t.matches)
+    asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1 and names_own
     strays = _strays(entry, terms, mentions)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(fact=fact_of(chosen), pinned=narrowed or asked_for, strays=strays)

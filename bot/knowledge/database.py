@@ -51,7 +51,7 @@ import aiosqlite
 from bot.answering import indexing
 from bot.answering.neighbours import Neighbours
 from bot.answering.neighbours import version as neighbours_version
-from bot.errors import KnowledgeDatabaseError
+from bot.errors import KnowledgeDatabaseError, KnowledgeError
 from bot.knowledge import files as knowledge_files
 from bot.models import ArticleInfo, Entry, Fact, FactType, Subject
 
@@ -257,13 +257,46 @@ async def ensure_built(db_path: Path, knowledge_dir: Path) -> Path:
     if knowledge_dir.is_dir() and not is_current(db_path, knowledge_dir):
         reason = "missing" if not db_path.exists() else "stale or unreadable"
         log.info("knowledge database %s is %s; rebuilding", db_path, reason)
-        await build(knowledge_dir, db_path)
+        try:
+            await build(knowledge_dir, db_path)
+        except KnowledgeError as exc:
+            built_at = last_good_build(db_path)
+            if built_at is None:
+                raise
+            # One bad edit must not stop the bot: keep answering from the last good build.
+            log.warning(
+                "knowledge/ has %d error(s), so the last good knowledge database %s "
+                "(built %s) stays in use; fix them and run 'python -m bot build':\n%s",
+                len(exc.problems),
+                db_path,
+                built_at,
+                exc,
+            )
     elif not db_path.is_file():
         raise KnowledgeDatabaseError(
             f"no knowledge database at {db_path} and no knowledge folder at {knowledge_dir}; "
-            "set KNOWLEDGE_DIR to the project's knowledge/ folder"
+            "set KNOWLEDGE_DIR to the folder holding article.txt, article.yaml and entries/ "
+            "(and DATA_DIR to a writable folder for the databases)"
         )
     return db_path
+
+
+def last_good_build(db_path: Path) -> str | None:
+    """When `db_path` is a complete build this code can read: its build time, else None."""
+    if not db_path.is_file():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+            rows = dict(
+                db.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('schema_version', 'built_at')"
+                ).fetchall()
+            )
+    except sqlite3.DatabaseError:
+        return None
+    if rows.get("schema_version") != SCHEMA_VERSION:
+        return None  # built by another version: its tables may not be what load() reads
+    return str(rows.get("built_at", "at an unknown time"))
 
 
 async def load(db_path: Path) -> CompiledKnowledge:

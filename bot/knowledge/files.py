@@ -71,7 +71,9 @@ def fold_whitespace(text: str) -> str:
 
 def source_files(directory: Path) -> list[Path]:
     """The files whose content defines the knowledge base, in a stable order."""
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in {".yaml", ".txt"})
+    return sorted(
+        p for p in directory.rglob("*") if p.is_file() and p.suffix in {".yaml", ".yml", ".txt"}
+    )
 
 
 def fingerprint(directory: Path) -> str:
@@ -91,17 +93,12 @@ def load(directory: Path) -> KnowledgeSource:
     article_path = directory / "article.yaml"
     article_node = _compose(article_path, problems)
     article, body_name = _article_info(article_path, article_node, problems)
-    body_path = directory / body_name
-    body = ""
-    if body_path.is_file():
-        body = body_path.read_text(encoding="utf-8")
-    else:
-        problems.append(f"{article_path}:1: body_file {body_name!r} not found; create it or fix")
+    body = _article_body(directory / body_name, article_path, problems)
     folded_body = fold_whitespace(body)
 
     entries: list[Entry] = []
     seen: dict[str, str] = {}
-    entry_files = sorted((directory / "entries").glob("*.yaml"))
+    entry_files = _entry_files(directory / "entries", problems)
     if not entry_files:
         problems.append(f"{directory / 'entries'}:1: no *.yaml entry files; add at least one")
     for path in entry_files:
@@ -137,13 +134,89 @@ def _compose(path: Path, problems: list[str]) -> yaml.Node | None:
     if not path.is_file():
         problems.append(f"{path}:1: file not found; restore it from git")
         return None
+    text = _read_text(path, problems)
+    if text is None:
+        return None
     try:
-        return yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else 1
         problems.append(f"{path}:{line}: YAML syntax error: {exc.problem}; fix the syntax")
         return None
+    if node is not None:
+        _check_duplicate_keys(path, node, problems)
+    return node
+
+
+def _read_text(path: Path, problems: list[str]) -> str | None:
+    """The file's text, or None after reporting that it is not UTF-8 (e.g. saved as CP949)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            f"{path}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x}); the knowledge files must "
+            "be UTF-8: re-save the file as UTF-8 (e.g. iconv -f cp949 -t utf-8)"
+        )
+        return None
+
+
+def _check_duplicate_keys(path: Path, node: yaml.Node, problems: list[str]) -> None:
+    """Report a key given twice in one mapping at its second line (YAML keeps the last)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            first: dict[object, int] = {}
+            for key_node, value_node in current.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key is not None and key in first:
+                    problems.append(
+                        f"{path}:{_line(key_node)}: duplicate key {key!r}, first at line "
+                        f"{first[key]}; keep one of them"
+                    )
+                elif key is not None:
+                    first[key] = _line(key_node)
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
+def _article_body(body_path: Path, article_path: Path, problems: list[str]) -> str:
+    """The article body; if it is missing, one problem (quotes are then not checked)."""
+    if not body_path.is_file():
+        problems.append(
+            f"{body_path}: article body not found; put the article's text there, or set "
+            f"body_file in {article_path} to the file that holds it"
+        )
+        return ""
+    body = _read_text(body_path, problems)
+    if body is None:
+        return ""
+    if not body.strip():
+        problems.append(f"{body_path}:1: the article body is empty; paste the article's text")
+    return body
+
+
+def _entry_files(entries_dir: Path, problems: list[str]) -> list[Path]:
+    """entries/**/*.yaml, subfolders included (sorted by path); hidden files are skipped.
+
+    A `.yml` file would otherwise be silently ignored, so it is an error.
+    """
+    if not entries_dir.is_dir():
+        return []
+    files = []
+    for path in sorted(entries_dir.rglob("*")):
+        relative = path.relative_to(entries_dir)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if path.suffix == ".yaml":
+            files.append(path)
+        elif path.suffix == ".yml":
+            problems.append(f"{path}:1: entry files must end in .yaml; rename it")
+    return files
 
 
 def _line(node: yaml.Node) -> int:
@@ -235,7 +308,7 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
         )
     quote = text("quote")
     folded_quote = fold_whitespace(quote)
-    if quote and fold_whitespace(quote) not in body:
+    if quote and body and folded_quote not in body:  # no body: reported once
         problems.append(
             f"{path}:{fields['quote'][1]}: quote is not verbatim in the article body; "
             "copy the exact characters from knowledge/article.txt"
@@ -325,7 +398,7 @@ def _fact(
     if not text:
         problems.append(f"{where}: fact value is missing; write {FACT_FIELDS['value']}")
         ok = False
-    elif fold_whitespace(text) not in body:
+    elif body and fold_whitespace(text) not in body:  # no body: reported once
         problems.append(
             f"{path}:{value_line}: fact value {text!r} is not verbatim in the article body; "
             "copy the exact characters from knowledge/article.txt"
@@ -363,40 +436,75 @@ def _fact(
 
 def _aliases(path: Path, problems: list[str]) -> tuple[dict[str, str], tuple[str, ...], Subject]:
     """aliases.yaml: `aliases: {canonical: [variants]}`, `names: [people and organisations]`
-    and `subject: {term: name, forms: [ways to write it]}`."""
+    and `subject: {term: name, forms: [ways to write it]}`. Problems point at their line."""
     node = _compose(path, problems)
     if node is None:
         return {}, (), Subject()
-    data = _scalar(node)
-    if not isinstance(data, dict) or set(data) - {"aliases", "names", "subject"}:
-        problems.append(f"{path}:1: expected only the keys 'aliases', 'names' and 'subject'")
+    allowed = ("aliases", "names", "subject")
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(
+            f"{path}:{_line(node)}: expected only the keys 'aliases', 'names' and 'subject'"
+        )
         return {}, (), Subject()
-    aliases: dict[str, str] = {}
-    raw_aliases = data.get("aliases") or {}
-    if not isinstance(raw_aliases, dict):
-        problems.append(f"{path}:1: aliases must map a canonical form to a list of variants")
-        raw_aliases = {}
-    for canonical, variants in raw_aliases.items():
-        if not isinstance(variants, list) or not variants:
-            problems.append(f"{path}:1: aliases.{canonical} must be a non-empty list of variants")
+    sections: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key not in allowed:
+            problems.append(
+                f"{path}:{_line(key_node)}: unknown key {key!r}; expected only 'aliases', "
+                "'names' and 'subject'"
+            )
             continue
-        for variant in variants:
-            aliases[str(variant)] = str(canonical)
+        sections[key] = value_node
+    aliases, lines = _alias_map(path, sections.get("aliases"), problems)
     for canonical in sorted(set(aliases.values())):
         clashes = [v for v in aliases if v in canonical]
         if clashes:
             problems.append(
-                f"{path}:1: canonical form {canonical!r} contains the variant {clashes[0]!r}; "
-                "rename one so normalising twice gives the same text"
+                f"{path}:{lines[canonical]}: canonical form {canonical!r} contains the variant "
+                f"{clashes[0]!r}; rename one so normalising twice gives the same text"
             )
-    names = data.get("names") or []
-    if not isinstance(names, list):
-        problems.append(f"{path}:1: names must be a list")
+    names_node = sections.get("names")
+    names = _scalar(names_node) if names_node is not None else None
+    if names is None:
         names = []
-    return aliases, tuple(str(n) for n in names), _subject(path, data.get("subject"), problems)
+    if not isinstance(names, list):
+        assert names_node is not None
+        problems.append(f"{path}:{_line(names_node)}: names must be a list ('- name' lines)")
+        names = []
+    return aliases, tuple(str(n) for n in names), _subject(path, sections.get("subject"), problems)
 
 
-def _subject(path: Path, data: object, problems: list[str]) -> Subject:
+def _alias_map(
+    path: Path, node: yaml.Node | None, problems: list[str]
+) -> tuple[dict[str, str], dict[str, int]]:
+    """variant → canonical, and the line of each canonical form."""
+    aliases: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    if node is None or _scalar(node) is None:
+        return aliases, lines
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(
+            f"{path}:{_line(node)}: aliases must map a canonical form to a list of variants"
+        )
+        return aliases, lines
+    for key_node, value_node in node.value:
+        canonical = str(_scalar(key_node))
+        variants = _scalar(value_node)
+        if not isinstance(variants, list) or not variants:
+            problems.append(
+                f"{path}:{_line(key_node)}: aliases.{canonical} must be a non-empty list of "
+                "variants, e.g. [variant one, variant two]"
+            )
+            continue
+        lines[canonical] = _line(key_node)
+        for variant in variants:
+            aliases[str(variant)] = canonical
+    return aliases, lines
+
+
+def _subject(path: Path, node: yaml.Node | None, problems: list[str]) -> Subject:
+    data = _scalar(node) if node is not None else None
     if data is None:
         return Subject()
     if (
@@ -405,8 +513,9 @@ def _subject(path: Path, data: object, problems: list[str]) -> Subject:
         or not isinstance(data["forms"], list)
         or not str(data["term"] or "").strip()
     ):
+        line = _line(node) if node is not None else 1
         problems.append(
-            f"{path}:1: subject must be 'term: the name' and 'forms: [every way to write it]'"
+            f"{path}:{line}: subject must be 'term: the name' and 'forms: [every way to write it]'"
         )
         return Subject()
     term = str(data["term"]).strip()

@@ -214,7 +214,16 @@ def run_bot(
     try:
         if options is not None:
             log.info("serving a webhook for %s on %s:%d", webhook_url, listen, port)
-            application.run_webhook(**options)
+            try:
+                application.run_webhook(**options)
+            except OSError as exc:  # the listening socket: port in use, or not allowed
+                print(
+                    f"error: cannot listen on {listen}:{port} for the webhook "
+                    f"({exc.strerror or exc}); choose another --port or --listen, or stop "
+                    "what uses it",
+                    file=sys.stderr,
+                )
+                return 2
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
@@ -227,10 +236,12 @@ def run_bot(
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except TelegramError as exc:  # e.g. the Bot API cannot be reached at start-up
-        message = SecretRedactingFilter(settings.require_token()).redact(str(exc))
+        redact = SecretRedactingFilter(settings.require_token()).redact
         print(
-            f"error: cannot talk to the Telegram Bot API ({message}); check the network "
-            "connection and TELEGRAM_BASE_URL",
+            redact(
+                f"error: cannot talk to the Telegram Bot API at {settings.api_url} ({exc}); "
+                "check the network connection and TELEGRAM_BASE_URL"
+            ),
             file=sys.stderr,
         )
         return 1

@@ -15,7 +15,8 @@ from html import escape
 from bot import texts
 from bot.errors import MessageTooLongError
 from bot.models import Answer, ArticleInfo, Lang, Suggestion
-from bot.state import Stats
+from bot.review import Action, ReviewGroup
+from bot.state import EntryVotes, Stats
 
 MAX_MESSAGE_CHARS = 4096
 # Telegram's limit for the description line of an inline result is not documented; clients
@@ -23,6 +24,11 @@ MAX_MESSAGE_CHARS = 4096
 MAX_DESCRIPTION_CHARS = 120
 # A declined question is echoed back; a page-long echo would only bury the suggestions.
 MAX_ECHO_CHARS = 200
+# /stats lists this many unanswered-question groups and entries with votes, each cut short,
+# so the message stays far below Telegram's limit.
+STATS_TOP_UNANSWERED = 5
+STATS_TOP_VOTED = 10
+STATS_QUESTION_CHARS = 80
 ELLIPSIS = "…"
 
 _SPACE_RE = re.compile(r"\s+")
@@ -210,14 +216,33 @@ def topics_html(lang: Lang, page: int, pages: int) -> str:
     return f"<b>{texts.TOPICS_HEAD(lang)}</b> ({page + 1}/{pages}) — {texts.TOPICS_HINT(lang)}"
 
 
-def stats_html(stats: Stats, lang: Lang) -> str:
-    """The admin-only /stats text: questions, answered, declined and feedback votes."""
-    return "\n".join(
-        [
-            f"<b>{texts.STATS_HEAD(lang)}</b>",
-            texts.STATS_QUESTIONS(lang, count=stats.questions),
-            texts.STATS_ANSWERED(lang, count=stats.answered),
-            texts.STATS_DECLINED(lang, count=stats.declined),
-            texts.STATS_VOTES(lang, up=stats.votes_up, down=stats.votes_down),
+def stats_html(
+    stats: Stats,
+    lang: Lang,
+    *,
+    unanswered: Sequence[ReviewGroup] = (),
+    votes: Sequence[EntryVotes] = (),
+) -> str:
+    """The admin-only /stats text: totals, the top unanswered questions, votes per entry."""
+    lines = [
+        f"<b>{texts.STATS_HEAD(lang)}</b>",
+        texts.STATS_QUESTIONS(lang, count=stats.questions),
+        texts.STATS_ANSWERED(lang, count=stats.answered),
+        texts.STATS_DECLINED(lang, count=stats.declined),
+        texts.STATS_VOTES(lang, up=stats.votes_up, down=stats.votes_down),
+    ]
+    if unanswered:
+        lines += ["", f"<b>{texts.STATS_UNANSWERED_HEAD(lang)}</b>"]
+        for group in unanswered[:STATS_TOP_UNANSWERED]:
+            question = escape(truncate(one_line(printable(group.question)), STATS_QUESTION_CHARS))
+            if group.action is Action.ADD_QUESTION and group.nearest is not None:
+                hint = texts.STATS_UNANSWERED_NEAREST(lang, entry=escape(group.nearest))
+            else:
+                hint = texts.STATS_UNANSWERED_OFF_TOPIC(lang)
+            lines.append(f"• {question} ({group.count}×) → {hint}")
+    if votes:
+        lines += ["", f"<b>{texts.STATS_VOTES_HEAD(lang)}</b>"]
+        lines += [
+            f"• {escape(v.entry_id)}: 👍 {v.up} · 👎 {v.down}" for v in votes[:STATS_TOP_VOTED]
         ]
-    )
+    return "\n".join(lines)

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any, TypeAlias
 
 import aiosqlite
@@ -29,7 +31,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import texts
+from bot import review, texts
 from bot.answering.engine import Engine
 from bot.config import DEFAULT_FEEDBACK_SALT, Settings
 from bot.errors import InvalidCallbackError, UnknownEntryError
@@ -60,6 +62,8 @@ INLINE_CACHE_SECONDS = 300
 # Inline queries fire while the user types, so they get more room than chat messages.
 INLINE_RATE_FACTOR = 4
 WELCOME_EXAMPLES = 4
+# While questions come in, the unanswered log's retention is applied at most this often.
+UNANSWERED_PURGE_SECONDS = 3600.0
 
 
 def markup(rows: keyboards.Rows) -> InlineKeyboardMarkup | None:
@@ -135,6 +139,8 @@ class ArticleBot:
         # Set when the bot opened the knowledge database itself, so it can notice a rebuild.
         self._watch: ReplacementWatch | None = None
         self._reloading = False
+        self._purged_at = float("-inf")  # monotonic time of the last unanswered-log purge
+        self._background: set[asyncio.Task[None]] = set()
         self.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window_seconds)
         self.inline_limiter = UserRateLimiter(
             settings.user_rate_limit * INLINE_RATE_FACTOR, settings.user_rate_window_seconds
@@ -166,6 +172,7 @@ class ArticleBot:
             self.settings.state_database_path,
             salt=self.settings.feedback_salt.get_secret_value(),
         )
+        await self._purge_unanswered()
         # Saving counts once per question costs a transaction each (a fifth of a reply's
         # CPU under load); a crash loses at most this interval of counts, never a vote.
         self._count_saver = asyncio.create_task(
@@ -272,7 +279,15 @@ class ArticleBot:
             log.info("ignored /stats from someone not in ADMIN_IDS")
             return
         totals = await self.state.stats()
-        await self.reply(message, formatting.stats_html(totals, user_lang(message.from_user)))
+        await self._purge_unanswered()
+        groups = review.group(await self.state.unanswered())[: formatting.STATS_TOP_UNANSWERED]
+        votes = await self.state.votes_by_entry()
+        await self.reply(
+            message,
+            formatting.stats_html(
+                totals, user_lang(message.from_user), unanswered=groups, votes=votes
+            ),
+        )
 
     @admitted
     async def unknown_command(self, message: Message, update: Update, context: Context) -> None:
@@ -431,7 +446,36 @@ class ArticleBot:
     async def _answer_question(self, message: Message, question: str, *, short: bool) -> None:
         answer = self.engine.ask(question)
         self.state.count_question(answered=answer.answered)
+        self._log_unanswered(question, answer)
         await self._send_answer(message, answer, short=short)
+
+    def _log_unanswered(self, question: str, answer: Answer) -> None:
+        """Keep a declined or low-confidence question for `python -m bot review`."""
+        if not self.settings.unanswered_log:
+            return
+        record = review.unanswered(self.engine, question, answer)
+        if record is None:
+            return
+        self.state.log_unanswered(record)
+        if time.monotonic() - self._purged_at > UNANSWERED_PURGE_SECONDS:
+            self._purged_at = time.monotonic()
+            task = asyncio.create_task(self._purge_unanswered(), name="purge-unanswered")
+            self._background.add(task)  # a reference, so the task is not collected early
+            task.add_done_callback(self._background.discard)
+
+    async def _purge_unanswered(self) -> None:
+        """Apply UNANSWERED_RETENTION_DAYS; with UNANSWERED_LOG off, forget everything."""
+        self._purged_at = time.monotonic()
+        keep: timedelta | None = None
+        if self.settings.unanswered_log:
+            keep = timedelta(days=self.settings.unanswered_retention_days)
+        try:
+            removed = await self.state.purge_unanswered(keep)
+        except aiosqlite.Error as exc:  # retention is retried later; answering goes on
+            log.warning("could not purge old unanswered questions: %s", exc)
+            return
+        if removed:
+            log.info("purged %d logged unanswered questions past retention", removed)
 
     async def _send_answer(self, message: Message, answer: Answer, *, short: bool) -> None:
         html = (
