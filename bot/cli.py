@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import logs, review, state, texts
+from bot.answering.context import Conversations, Turn
 from bot.answering.engine import Decision, Engine
 from bot.config import Settings, load_settings
 from bot.errors import (
@@ -102,6 +103,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show why: the answer type, the best entries with their scores, what is missing",
     )
+    ask.add_argument(
+        "--chats",
+        action="store_true",
+        help="with '-': read CHAT_ID<TAB>question lines and keep a conversation per chat id",
+    )
     evaluate = command("eval")
     evaluate.add_argument("file", type=Path, help="TSV with columns category, question, expected")
     evaluate.add_argument(
@@ -175,7 +181,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         rows = read_eval_file(args.file)
     engine = asyncio.run(Engine.open(settings.database_path, settings.knowledge_dir))
     if command == "ask":
-        return ask(engine, args.question, as_json=args.json, explain=args.explain)
+        return ask(engine, args.question, as_json=args.json, explain=args.explain, chats=args.chats)
     if command == "eval":
         return evaluate(
             engine, rows, min_accuracy=args.min_accuracy, show_failures=args.show_failures
@@ -269,14 +275,27 @@ def ask(
     *,
     as_json: bool,
     explain: bool = False,
+    chats: bool = False,
     out: TextIO = sys.stdout,
 ) -> int:
     questions: Iterable[str] = sys.stdin if question == "-" else [question]
+    # One conversation per chat id, as the bot keeps per private chat; never idle here.
+    conversations = Conversations(idle_seconds=float("inf"))
     for line in questions:
         text = line.rstrip("\r\n")
         if question == "-" and not text.strip():
             continue
-        decision = engine.explain(text)
+        chat_id = ""
+        if chats:
+            chat_id, tab, text = text.partition("\t")
+            if not tab:
+                chat_id, text = "", chat_id
+        context = conversations.get(chat_id) if chats else None
+        decision = engine.reply(text, context=context)
+        if chats:
+            turn = decision.next_turn(context)
+            if turn is not None:
+                conversations.remember(chat_id, turn)
         answer = decision.answer
         if as_json:
             fields = answer.to_json()
@@ -353,6 +372,7 @@ def chat(engine: Engine, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) ->
     out.write(f"{engine.article.title} ({engine.article.newspaper}, {engine.article.date})\n")
     out.write(texts.CHAT_PROMPT("ko") + "\n")
     read = _line_reader(stdin, out)
+    context: Turn | None = None  # follow-ups ("그거 얼마 동안 했어?") read with the last answer
     while True:
         try:
             line = read()
@@ -360,7 +380,9 @@ def chat(engine: Engine, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) ->
             out.write("\n")
             return 0
         if line.strip():
-            out.write(render(engine.ask(line.strip())) + "\n")
+            decision = engine.reply(line.strip(), context=context)
+            context = decision.next_turn(context)
+            out.write(render(decision.answer) + "\n")
 
 
 def _line_reader(stdin: TextIO, out: TextIO) -> Callable[[], str]:

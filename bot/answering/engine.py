@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answering import verify
-from bot.answering.analysis import QuestionAnalysis, analyse
-from bot.answering.matcher import Match, Matcher
+from bot.answering.analysis import QuestionAnalysis, analyse, is_question
+from bot.answering.context import Turn, asks_for_more, points_back, without_more
+from bot.answering.matcher import QUESTION_WORDS, Match, Matcher, QueryTerm
 from bot.answering.normalize import detect_lang, strip_addressing
+from bot.answering.passages import Passages
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.answering.verify import Check
 from bot.errors import UnknownEntryError
@@ -25,6 +29,7 @@ SUGGESTION_MIN_SCORE = 20.0
 """A 'did you mean' must share more than a filler word with the question; else offer popular."""
 RELATED_SHARE = 0.6
 """Answers offered beside the best one must score at least this share of the threshold."""
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 CANDIDATES = 5
 """Entries checked, best first, for one that states what the question asks."""
 
@@ -36,6 +41,15 @@ class Decision:
     answer: Answer
     analysis: QuestionAnalysis
     considered: tuple[tuple[Match, Check], ...]
+    topic: tuple[str, ...] = ()
+    """What the answer was about, as terms: the question's topic words (with what context
+    added) and the value of the fact that answered (오픈AI, after "어느 회사로 가?")."""
+
+    def next_turn(self, previous: Turn | None) -> Turn | None:
+        """What the conversation is about after this answer: its entry, or as it was."""
+        if not self.answer.answered or self.answer.id is None:
+            return previous
+        return Turn(self.answer.id, self.topic, self.analysis)
 
 
 class Engine:
@@ -49,6 +63,7 @@ class Engine:
         self.policy = policy
         self.threshold = policy.answer_threshold
         self._facts = verify.FactIndex(compiled.entries, self.matcher.terms)
+        self._passages = Passages(compiled.body, compiled.entries)
         self._entries = {e.id: e for e in compiled.entries}
         self._first_question: dict[tuple[str, str], str] = {}
         for q in compiled.questions:
@@ -83,12 +98,95 @@ class Engine:
 
     def explain(self, text: str, *, lang: Lang | None = None) -> Decision:
         """The answer to `text` with how it was reached: the analysis and each candidate."""
+        return self.reply(text, lang=lang)
+
+    def reply(
+        self, text: str, *, context: Turn | None = None, lang: Lang | None = None
+    ) -> Decision:
+        """The answer to `text` in a conversation whose last answer was `context`.
+
+        A self-contained question is answered on its own, whatever came before; a follow-up
+        ("그거 얼마 동안 했어?", "중국은?", "why?", "더 자세히") is read with the last answer's
+        topic. Without `context` this is `explain`.
+        """
         question = text[:MAX_QUESTION_CHARS]
         stripped = strip_addressing(question)
         lang = lang or detect_lang(stripped)
+        if context is not None and context.entry_id in self._entries and asks_for_more(stripped):
+            rest = without_more(stripped)
+            if not self._content(self.matcher.query_terms(rest[:MAX_MATCH_CHARS])):
+                return self._more(question, self._entries[context.entry_id], lang)
+            stripped = rest
         analysis = analyse(stripped)
-        matches = self.find(stripped, limit=CANDIDATES)
         terms = self.matcher.query_terms(stripped[:MAX_MATCH_CHARS])
+        alone = self._decide(question, lang, analysis, terms)
+        if context is None or context.entry_id not in self._entries:
+            return alone
+        follows = points_back(stripped) or len(self._content(terms)) <= 1
+        if alone.answer.answered and not follows:
+            return alone  # a new topic: context never changes a self-contained question
+        in_context = self._decide(question, lang, *self._with_context(analysis, terms, context))
+        if in_context.answer.answered or (not alone.answer.answered and follows):
+            return in_context
+        return alone
+
+    def _with_context(
+        self, analysis: QuestionAnalysis, terms: list[QueryTerm], context: Turn
+    ) -> tuple[QuestionAnalysis, list[QueryTerm]]:
+        """A follow-up's analysis and terms, completed from the last answer's."""
+        new = {m for t in terms for m, _ in t.matches} | {t.text for t in terms}
+        names = any(t.is_name for t in terms)
+        numbers = any(_NUMBER_RE.fullmatch(t.text) for t in terms)
+        kept: list[QueryTerm] = []
+        for old in context.terms:
+            term = self.matcher.resolve(old)
+            if old in new:
+                continue
+            if any(self._facts.replaces(n, old) for n in new):
+                continue  # "중국은?" after "한국": 중국 takes 한국's place
+            if (names and term.is_name) or (numbers and _NUMBER_RE.fullmatch(old)):
+                continue
+            kept.append(term)
+        # "중국은?", "원화로는?": nothing but what to single out among the last answer's kind of
+        # facts, so the same kind of answer is wanted.
+        content = self._content(terms)
+        elliptical = bool(content) and all(
+            self._facts.singles_out(context.entry_id, n)
+            or any(self._facts.replaces(n, old) for old in context.terms)
+            for n in content
+        )
+        asked = analysis if analysis.specific or not elliptical else context.analysis
+        return asked, [*terms, *kept]
+
+    def turn_for(self, entry_id: str, lang: Lang = "ko") -> Turn:
+        """A conversation about one entry, as when someone replies to its answer."""
+        entry = self.entry(entry_id)
+        question = self.suggestion(entry, lang).question
+        topic = self._content(self.matcher.query_terms(f"{entry.topic} {question}"))
+        return Turn(entry.id, tuple(dict.fromkeys(topic)), analyse(question))
+
+    def _content(self, terms: Sequence[QueryTerm]) -> list[str]:
+        """The terms that carry a topic: not question words, not the article's subject."""
+        subject = self.knowledge.subject.term
+        return [
+            t.text
+            for t in terms
+            if t.text not in QUESTION_WORDS and t.text != subject and not is_question(t.text)
+        ]
+
+    def _more(self, question: str, entry: Entry, lang: Lang) -> Decision:
+        """ "더 자세히": the entry's answer with those of the passage around it, quoted whole."""
+        around = self._passages.around(entry.id)
+        shown = [entry, *(self._entries[i] for i in around.entry_ids if i != entry.id)][:3]
+        text = " ".join(dict.fromkeys(e.answer(lang) for e in shown))
+        answer = Answer(question, True, text, around.quote or entry.quote, 100.0, entry.id, lang)
+        return Decision(answer, analyse(question), ())
+
+    def _decide(
+        self, question: str, lang: Lang, analysis: QuestionAnalysis, terms: list[QueryTerm]
+    ) -> Decision:
+        """Check the best entries for `terms`, in order, for one that states what is asked."""
+        matches = self.matcher.rank(terms, limit=CANDIDATES)
         holder = self.matcher.terms(analysis.holder) if analysis.holder else []
         policy = self.policy
         considered: list[tuple[Match, Check]] = []
@@ -112,10 +210,14 @@ class Engine:
             pinned = result.pinned and rank == 0 and result.strays <= policy.pinned_max_strays
             if result.ok and (strong or pinned):
                 answer = self._answer(question, match.entry, lang, match.score, result.fact)
-                return Decision(answer, analysis, tuple(considered))
+                topic = [*self._content(terms)]
+                if result.fact is not None:
+                    topic += self.matcher.terms(result.fact.value)
+                return Decision(answer, analysis, tuple(considered), tuple(dict.fromkeys(topic)))
             if strong and gap is None:
                 gap = (match, result)
-        return Decision(self._decline(question, lang, matches, gap), analysis, tuple(considered))
+        decline = self._decline(question, lang, matches, gap)
+        return Decision(decline, analysis, tuple(considered))
 
     def _decline(
         self,

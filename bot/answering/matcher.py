@@ -21,6 +21,7 @@ import bisect
 import heapq
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,9 +127,18 @@ class Matcher:
         """True when the entry's index has `vocabulary_term`."""
         return entry_id in self.knowledge.vocabulary.get(vocabulary_term, ())
 
+    def resolve(self, term: str) -> QueryTerm:
+        """One analysed term with the vocabulary terms it stands for."""
+        return self._resolve(term)
+
     def find(self, query: str, *, limit: int = 3, score_cutoff: float = 0.0) -> list[Match]:
         """The best entries for `query`, best first, scoring at least `score_cutoff`."""
-        terms = self.query_terms(query)
+        return self.rank(self.query_terms(query), limit=limit, score_cutoff=score_cutoff)
+
+    def rank(
+        self, terms: Sequence[QueryTerm], *, limit: int = 3, score_cutoff: float = 0.0
+    ) -> list[Match]:
+        """The best entries for already analysed `terms` (a question, or one in context)."""
         total = sum(t.weight for t in terms)
         if not terms or total <= 0:
             return []
@@ -162,7 +172,7 @@ class Matcher:
         matches.sort(key=lambda m: (-m.score, m.entry.id))
         return matches[:limit]
 
-    def _coverage(self, terms: list[QueryTerm]) -> npt.NDArray[np.float64]:
+    def _coverage(self, terms: Sequence[QueryTerm]) -> npt.NDArray[np.float64]:
         """Per entry, the idf weight of the query it covers (each term at its best match)."""
         coverage = np.zeros(len(self._entry_ids))
         for term in terms:
@@ -263,7 +273,7 @@ class Matcher:
         )
 
     def _question_similarity(
-        self, entry_id: str, terms: list[QueryTerm], total: float
+        self, entry_id: str, terms: Sequence[QueryTerm], total: float
     ) -> tuple[float, str]:
         """Weighted F1 between the query's terms and the closest curated question's terms."""
         using = self._questions_using.get(entry_id, {})

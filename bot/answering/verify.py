@@ -8,6 +8,7 @@ asked thing: "오픈AI 설립 연도" matches the entry on OpenAI's founders, wh
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,30 @@ class FactIndex:
 
     def topic(self, entry_id: str) -> frozenset[str]:
         return self._topic[entry_id]
+
+    @functools.cached_property
+    def _together(self) -> frozenset[tuple[str, str]]:
+        """Pairs of about-words that describe one fact together (상한 and 원화)."""
+        return frozenset((a, b) for about in self._about.values() for a in about for b in about)
+
+    @functools.cached_property
+    def about_words(self) -> frozenset[str]:
+        """Every word that says what some fact is about."""
+        return frozenset(word for about in self._about.values() for word in about)
+
+    def singles_out(self, entry_id: str, word: str) -> bool:
+        """True when `word` says what one of the entry's facts is about (원화 of the salary)."""
+        return any(word in about for (owner, _), about in self._about.items() if owner == entry_id)
+
+    def replaces(self, new: str, old: str) -> bool:
+        """True when `new` takes the place of `old` in a follow-up ("중국은?" after "한국"):
+        both say what facts are about, and no fact is about both (unlike 최대 and 원화)."""
+        return (
+            new != old
+            and new in self.about_words
+            and old in self.about_words
+            and (new, old) not in self._together
+        )
 
 
 def check(

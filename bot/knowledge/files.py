@@ -343,15 +343,27 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
 _SENTENCE_END = re.compile(r"(?<=[.!?])[”’\"]?\s")
 
 
+def sentence_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `body`, in order, without surrounding spaces."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(body)] + [len(body)]:
+        piece = body[start:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((start + lead, start + len(piece.rstrip())))
+        start = end
+    return spans
+
+
 def sentence_of(value: str, body: str) -> str:
     """The sentence of the (whitespace-folded) `body` in which `value` first occurs."""
     at = body.find(fold_whitespace(value))
     if at < 0:
         return ""
-    ends = [m.end() for m in _SENTENCE_END.finditer(body)]
-    start = max((e for e in ends if e <= at), default=0)
-    end = min((e for e in ends if e > at + len(value)), default=len(body))
-    return body[start:end].strip()
+    start = max((s for s, _ in sentence_spans(body) if s <= at), default=0)
+    end = min((e for _, e in sentence_spans(body) if e >= at + len(value)), default=len(body))
+    return body[start:end]
 
 
 def _facts(path: Path, node: yaml.Node | None, body: str, problems: list[str]) -> tuple[Fact, ...]:
