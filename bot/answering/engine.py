@@ -122,13 +122,31 @@ class Engine:
         alone = self._decide(question, lang, analysis, terms)
         if context is None or context.entry_id not in self._entries:
             return alone
-        follows = points_back(stripped) or len(self._content(terms)) <= 1
+        # A follow-up points back or leaves its topic out; one that names two or more things
+        # of its own ("출국 전에 기자가 걔 어디서 만났대?") is read on its own first.
+        content = len(self._content(terms))
+        follows = content <= 1 or (points_back(stripped) and content <= 2)
         if alone.answer.answered and not follows:
             return alone  # a new topic: context never changes a self-contained question
         in_context = self._decide(question, lang, *self._with_context(analysis, terms, context))
+        if in_context.answer.answered and not self._grounded(terms, in_context, context):
+            in_context = (
+                alone if not alone.answer.answered else self._decide(question, lang, analysis, [])
+            )
         if in_context.answer.answered or (not alone.answer.answered and follows):
             return in_context
         return alone
+
+    def _grounded(self, terms: Sequence[QueryTerm], decision: Decision, context: Turn) -> bool:
+        """A follow-up's answer must stay with what was being discussed, and whatever the
+        follow-up adds must be something the article knows ("what about India?" is not)."""
+        content = [t for t in terms if t.text in self._content(terms)]
+        if content and not any(t.matches for t in content):
+            return False
+        entry_id = decision.answer.id
+        return entry_id == context.entry_id or any(
+            self.matcher.mentions(entry_id or "", old) for old in context.terms
+        )
 
     def _with_context(
         self, analysis: QuestionAnalysis, terms: list[QueryTerm], context: Turn
@@ -210,9 +228,13 @@ class Engine:
             pinned = result.pinned and rank == 0 and result.strays <= policy.pinned_max_strays
             if result.ok and (strong or pinned):
                 answer = self._answer(question, match.entry, lang, match.score, result.fact)
-                topic = [*self._content(terms)]
-                if result.fact is not None:
-                    topic += self.matcher.terms(result.fact.value)
+                entry_id = match.entry.id
+                # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
+                asked = [t for t in self._content(terms) if self.matcher.mentions(entry_id, t)]
+                topic = [*asked, *self._facts.topic(entry_id)]
+                # What the answer named is what "그거", "거기" will point back to.
+                named = [result.fact] if result.fact else match.entry.facts[:3]
+                topic += [t for fact in named for t in self.matcher.terms(fact.value)]
                 return Decision(answer, analysis, tuple(considered), tuple(dict.fromkeys(topic)))
             if strong and gap is None:
                 gap = (match, result)

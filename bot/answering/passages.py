@@ -26,7 +26,7 @@ class Passages:
 
     def __init__(self, body: str, entries: Iterable[Entry]) -> None:
         self._body = fold_whitespace(body)
-        self._spans = sentence_spans(self._body)
+        self._spans = sentence_spans(body)
         self._sentences: dict[str, range] = {}
         for entry in entries:
             at = self._body.find(fold_whitespace(entry.quote))

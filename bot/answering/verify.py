@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.answering.analysis import AnswerType, QuestionAnalysis, is_question
 from bot.answering.matcher import QUESTION_WORDS, QueryTerm
-from bot.models import Entry, Fact
+from bot.models import Entry, Fact, FactType
 
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 
@@ -47,9 +47,11 @@ class FactIndex:
         self._about: dict[tuple[str, int], frozenset[str]] = {}
         self._value: dict[tuple[str, int], frozenset[str]] = {}
         self._topic: dict[str, frozenset[str]] = {}
+        self._types: dict[tuple[str, int], FactType] = {}
         for entry in entries:
             self._topic[entry.id] = frozenset(terms(f"{entry.topic} {entry.topic_en}"))
             for position, fact in enumerate(entry.facts):
+                self._types[entry.id, position] = fact.type
                 self._value[entry.id, position] = frozenset(terms(fact.value))
                 # Question words ("누가", "how many") say what is asked, not about what.
                 self._about[entry.id, position] = frozenset(
@@ -75,6 +77,16 @@ class FactIndex:
         return frozenset((a, b) for about in self._about.values() for a in about for b in about)
 
     @functools.cached_property
+    def _alternatives(self) -> frozenset[tuple[str, str]]:
+        """Pairs of about-words of two facts of one kind in one entry (한국 and 중국 scores)."""
+        pairs: set[tuple[str, str]] = set()
+        for (entry, i), about in self._about.items():
+            for (other, j), other_about in self._about.items():
+                if other == entry and j != i and self._types[entry, i] is self._types[entry, j]:
+                    pairs.update((a, b) for a in about for b in other_about)
+        return frozenset(pairs)
+
+    @functools.cached_property
     def about_words(self) -> frozenset[str]:
         """Every word that says what some fact is about."""
         return frozenset(word for about in self._about.values() for word in about)
@@ -85,13 +97,8 @@ class FactIndex:
 
     def replaces(self, new: str, old: str) -> bool:
         """True when `new` takes the place of `old` in a follow-up ("중국은?" after "한국"):
-        both say what facts are about, and no fact is about both (unlike 최대 and 원화)."""
-        return (
-            new != old
-            and new in self.about_words
-            and old in self.about_words
-            and (new, old) not in self._together
-        )
+        they tell apart facts of one kind, and no fact is about both (unlike 최대 and 원화)."""
+        return new != old and (new, old) in self._alternatives and (new, old) not in self._together
 
 
 def check(

@@ -111,7 +111,7 @@ def load(directory: Path) -> KnowledgeSource:
             )
             continue
         for item in node.value:
-            entry = _entry(path, item, folded_body, problems)
+            entry = _entry(path, item, folded_body, problems, raw_body=body)
             if entry is None:
                 continue
             if entry.id in seen:
@@ -252,7 +252,9 @@ def _article_info(
     return info, str(values.get("body_file", ("article.txt", 0))[0])
 
 
-def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry | None:
+def _entry(
+    path: Path, node: yaml.Node, body: str, problems: list[str], *, raw_body: str = ""
+) -> Entry | None:
     where = f"{path}:{_line(node)}"
     if not isinstance(node, yaml.MappingNode):
         problems.append(f"{where}: expected an entry ('- id: ...' followed by its fields)")
@@ -332,7 +334,7 @@ def _entry(path: Path, node: yaml.Node, body: str, problems: list[str]) -> Entry
                 f,
                 quote=quote
                 if fold_whitespace(f.value) in folded_quote
-                else sentence_of(f.value, body),
+                else sentence_of(f.value, raw_body or body),
             )
             for f in _facts(path, facts_node, body, problems)
         ),
@@ -344,26 +346,37 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[”’\"]?\s")
 
 
 def sentence_spans(body: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `body`, in order, without surrounding spaces."""
+    """(start, end) of each sentence of `body` in `fold_whitespace(body)`, in order.
+
+    A line break always ends a sentence: a photo caption is not part of the next paragraph.
+    """
     spans: list[tuple[int, int]] = []
-    start = 0
-    for end in [m.end() for m in _SENTENCE_END.finditer(body)] + [len(body)]:
-        piece = body[start:end]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            spans.append((start + lead, start + len(piece.rstrip())))
-        start = end
+    offset = 0
+    for line in body.splitlines():
+        folded = fold_whitespace(line)
+        if not folded:
+            continue
+        start = 0
+        for end in [m.end() for m in _SENTENCE_END.finditer(folded)] + [len(folded)]:
+            piece = folded[start:end]
+            if piece.strip():
+                lead = len(piece) - len(piece.lstrip())
+                spans.append((offset + start + lead, offset + start + len(piece.rstrip())))
+            start = end
+        offset += len(folded) + 1  # the single space that folding leaves between lines
     return spans
 
 
 def sentence_of(value: str, body: str) -> str:
-    """The sentence of the (whitespace-folded) `body` in which `value` first occurs."""
-    at = body.find(fold_whitespace(value))
+    """The sentence of `body` in which `value` first occurs, whitespace folded."""
+    folded = fold_whitespace(body)
+    at = folded.find(fold_whitespace(value))
     if at < 0:
         return ""
-    start = max((s for s, _ in sentence_spans(body) if s <= at), default=0)
-    end = min((e for _, e in sentence_spans(body) if e >= at + len(value)), default=len(body))
-    return body[start:end]
+    spans = sentence_spans(body)
+    start = max((s for s, _ in spans if s <= at), default=0)
+    end = min((e for _, e in spans if e >= at + len(fold_whitespace(value))), default=len(folded))
+    return folded[start:end]
 
 
 def _facts(path: Path, node: yaml.Node | None, body: str, problems: list[str]) -> tuple[Fact, ...]:
