@@ -128,7 +128,8 @@ class Engine:
         follows = content <= 1 or (points_back(stripped) and content <= 2)
         if alone.answer.answered and not follows:
             return alone  # a new topic: context never changes a self-contained question
-        in_context = self._decide(question, lang, *self._with_context(analysis, terms, context))
+        asked, in_terms = self._with_context(analysis, terms, context)
+        in_context = self._decide(question, lang, asked, in_terms, context)
         if in_context.answer.answered and not self._grounded(terms, in_context, context):
             in_context = (
                 alone if not alone.answer.answered else self._decide(question, lang, analysis, [])
@@ -143,10 +144,16 @@ class Engine:
         content = [t for t in terms if t.text in self._content(terms)]
         if content and not any(t.matches for t in content):
             return False
-        entry_id = decision.answer.id
-        return entry_id == context.entry_id or any(
-            self.matcher.mentions(entry_id or "", old) for old in context.terms
+        return self._shares_topic(decision.answer.id or "", context)
+
+    def _shares_topic(self, entry_id: str, context: Turn) -> bool:
+        """True for the conversation's entry, or one sharing a distinctive word of its topic."""
+        shared = sum(
+            self.matcher.resolve(old).weight
+            for old in context.terms
+            if self.matcher.mentions(entry_id, old)
         )
+        return entry_id == context.entry_id or shared >= self.policy.context_grounding
 
     def _with_context(
         self, analysis: QuestionAnalysis, terms: list[QueryTerm], context: Turn
@@ -201,16 +208,27 @@ class Engine:
         return Decision(answer, analyse(question), ())
 
     def _decide(
-        self, question: str, lang: Lang, analysis: QuestionAnalysis, terms: list[QueryTerm]
+        self,
+        question: str,
+        lang: Lang,
+        analysis: QuestionAnalysis,
+        terms: list[QueryTerm],
+        context: Turn | None = None,
     ) -> Decision:
-        """Check the best entries for `terms`, in order, for one that states what is asked."""
+        """Check the best entries for `terms`, in order, for one that states what is asked.
+
+        With `context` (a follow-up read with the last answer's topic), an entry of that
+        topic that states the asked kind of fact may answer at a lower score: "그거 얼마 동안
+        했어?" has few words of its own, and most of the question is the conversation's.
+        """
         matches = self.matcher.rank(terms, limit=CANDIDATES)
         holder = self.matcher.terms(analysis.holder) if analysis.holder else []
         policy = self.policy
+        floor = policy.context_threshold if context is not None else policy.pinned_threshold
         considered: list[tuple[Match, Check]] = []
         gap: tuple[Match, Check] | None = None
         for rank, match in enumerate(matches):
-            if match.score < policy.pinned_threshold:
+            if match.score < floor:
                 break
             result = verify.check(
                 match.entry,
@@ -226,15 +244,24 @@ class Engine:
             # Only the best match may answer below the threshold: a lower one that singles
             # out a fact is more often a neighbouring fact than the asked one.
             pinned = result.pinned and rank == 0 and result.strays <= policy.pinned_max_strays
-            if result.ok and (strong or pinned):
+            on_topic = (
+                context is not None
+                and analysis.specific
+                and result.fact is not None
+                and self._shares_topic(match.entry.id, context)
+            )
+            if result.ok and (strong or pinned or on_topic):
                 answer = self._answer(question, match.entry, lang, match.score, result.fact)
                 entry_id = match.entry.id
                 # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
                 asked = [t for t in self._content(terms) if self.matcher.mentions(entry_id, t)]
-                topic = [*asked, *self._facts.topic(entry_id)]
-                # What the answer named is what "그거", "거기" will point back to.
+                # What the answer named is what "그거", "거기" will point back to; its numbers
+                # are not carried on, or they would contradict the next entry's own.
                 named = [result.fact] if result.fact else match.entry.facts[:3]
-                topic += [t for fact in named for t in self.matcher.terms(fact.value)]
+                said = [t for fact in named for t in self.matcher.terms(fact.value)]
+                topic = [*self._facts.topic(entry_id), *said]
+                topic = [t for t in topic if not _NUMBER_RE.fullmatch(t)]
+                topic = asked + self._content([self.matcher.resolve(t) for t in topic])
                 return Decision(answer, analysis, tuple(considered), tuple(dict.fromkeys(topic)))
             if strong and gap is None:
                 gap = (match, result)

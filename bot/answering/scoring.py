@@ -54,6 +54,13 @@ class ScoringPolicy:
     pinned_max_strays: float = 0.25
     """…as long as at most this share of the question is words the entry does not use."""
     rerank_candidates: int = 30
+    # Conversations.
+    context_threshold: float = 30.0
+    """A follow-up may be answered at this score by an entry on the conversation's topic that
+    states the asked kind of fact ("그거 얼마 동안 했어?" after the military service)."""
+    context_grounding: float = 3.0
+    """A follow-up may be answered from another entry than the last one only if that entry
+    shares this much idf weight of the conversation's topic (one distinctive word)."""
 
     def curated_strength(self, occurrences: int) -> float:
         """How strongly a curated term points at its entry, by how often curators used it."""
