@@ -130,19 +130,37 @@ class Engine:
             return alone  # a new topic: context never changes a self-contained question
         asked, in_terms = self._with_context(analysis, terms, context)
         in_context = self._decide(question, lang, asked, in_terms, context)
-        if in_context.answer.answered and not self._grounded(terms, in_context, context):
-            in_context = (
-                alone if not alone.answer.answered else self._decide(question, lang, analysis, [])
-            )
-        if in_context.answer.answered or (not alone.answer.answered and follows):
+        if in_context.answer.answered and self._grounded(terms, in_context, context):
             return in_context
-        return alone
+        if (
+            alone.answer.answered
+            and alone.answer.score >= self.threshold
+            and not points_back(stripped)
+        ):
+            return alone  # a short question that stands on its own after all
+        # A follow-up the article does not answer: decline, naming what is missing.
+        return (
+            self._decide(question, lang, asked, [], context)
+            if in_context.answer.answered
+            else in_context
+        )
 
     def _grounded(self, terms: Sequence[QueryTerm], decision: Decision, context: Turn) -> bool:
         """A follow-up's answer must stay with what was being discussed, and whatever the
         follow-up adds must be something the article knows ("what about India?" is not)."""
         content = [t for t in terms if t.text in self._content(terms)]
         if content and not any(t.matches for t in content):
+            return False
+        # Whatever known thing the follow-up names, the answer must be about it too ("그분이
+        # 제시한 연봉은?" is not answered by the entry on Jeff Dean's offer).
+        entry_id = decision.answer.id or ""
+        named = [t for t in content if t.matches]
+        foreign = sum(
+            t.weight
+            for t in named
+            if not any(self.matcher.mentions(entry_id, m) for m, _ in t.matches)
+        )
+        if named and foreign > self.policy.pinned_max_strays * sum(t.weight for t in terms):
             return False
         return self._shares_topic(decision.answer.id or "", context)
 
@@ -196,7 +214,10 @@ class Engine:
         return [
             t.text
             for t in terms
-            if t.text not in QUESTION_WORDS and t.text != subject and not is_question(t.text)
+            if len(t.text) > 1  # counters and fragments (명, 번) carry no topic
+            and t.text not in QUESTION_WORDS
+            and t.text != subject
+            and not is_question(t.text)
         ]
 
     def _more(self, question: str, entry: Entry, lang: Lang) -> Decision:

@@ -154,6 +154,7 @@ class Analyzer:
         # Real words the knowledge does not use (고등학교): kept whole, never split into
         # known pieces (고등 + 학교), so the matcher sees what was asked.
         self.whole_words = frozenset(whole_words)
+        self._stem_known = frozenset(self.lexicon | self.whole_words)  # 인도는 → 인도, not 인
         # The subject, in every form, becomes one term (knowledge/aliases.yaml).
         self.subject = subject or Subject()
         # Unspaced text is split only at words long or meaningful enough to be trusted.
@@ -199,7 +200,7 @@ class Analyzer:
             return []
         if token in self.whole_words:
             return [token]
-        stem = korean.strip_ending(token, self.lexicon)
+        stem = korean.strip_ending(token, self._stem_known)
         stem = korean.STEM_FOLDS.get(stem, stem)
         if stem in self.subject.forms:  # 김씨가 → 김씨 → the subject
             return [self.subject.term]
