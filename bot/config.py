@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     knowledge_reload_seconds: float = Field(default=5.0, ge=0)
     # How often the /stats counters are written; in between they are kept in memory.
     stats_save_seconds: float = Field(default=2.0, gt=0)
+    # Follow-up questions ("그거 얼마 동안 했어?") are read with the last answer's topic for
+    # this long after it; context is kept in memory for at most this many private chats.
+    context_idle_seconds: float = Field(default=300.0, gt=0)
+    context_max_chats: int = Field(default=10_000, ge=1)
     log_level: str = "INFO"
     # Declined and low-confidence questions are kept for `python -m bot review` (no user ids
     # or names), each for this many days after it was last asked; false keeps none.

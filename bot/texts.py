@@ -134,6 +134,10 @@ SLOW_DOWN = Text(
     "질문이 너무 빨라요. 잠시 후에 다시 물어봐 주세요.",
     "You're sending questions very fast. Please wait a few seconds.",
 )
+CONTEXT_RESET = Text(
+    "지금까지의 대화는 잊었어요. 새로 물어보세요.",
+    "I've forgotten our conversation so far. Ask me anything about the article.",
+)
 VOTE_THANKS = Text("의견 고마워요!", "Thanks for the feedback!")
 STALE_BUTTON = Text(
     "이 버튼은 더 이상 쓸 수 없어요. 다시 물어보거나 /topics 를 보내 주세요.",

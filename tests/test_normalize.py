@@ -58,6 +58,9 @@ def test_strip_addressing(raw: str, expected: str) -> None:
         pytest.param("How old is he?", "en", id="english"),
         pytest.param("What is 오픈AI?", "en", id="english-with-korean-name"),
         pytest.param("오픈AI 누가 세웠어", "ko", id="korean-with-latin-name"),
+        pytest.param("OpenAI 어떤 회사야?", "ko", id="korean-with-latin-word-first"),
+        pytest.param("NYPC가 뭐야?", "ko", id="latin-acronym-with-korean-particle"),
+        pytest.param("What is 화이트햇 콘테스트?", "en", id="english-with-two-korean-words"),
         pytest.param("", "ko", id="empty-defaults-to-korean"),
     ],
 )

@@ -80,12 +80,19 @@ def strip_addressing(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
+_ENGLISH_QUESTION_WORDS = frozenset("what who when where which why how whose".split())
+
+
 def detect_lang(text: str) -> Lang:
-    """'en' when Latin letters outnumber Hangul syllables, else 'ko'."""
-    folded = clean(text)
-    hangul = len(korean.HANGUL_RE.findall(folded))
-    latin = len(_LATIN_RE.findall(folded))
-    return "en" if latin > hangul else "ko"
+    """The language to answer in: English for English sentences, even with a Korean name
+    ("What is 오픈AI?"); Korean for Korean ones, even with Latin words ("OpenAI 어떤 회사야?")."""
+    words = _PUNCT_RE.sub(" ", clean(text)).split()
+    hangul = [w for w in words if korean.HANGUL_RE.search(w)]
+    latin = [w for w in words if _LATIN_RE.match(w) and not korean.HANGUL_RE.search(w)]
+    if not hangul or not latin:
+        return "en" if latin else "ko"
+    grammar = [w for w in latin if w in EN_STOPWORDS or w in _ENGLISH_QUESTION_WORDS]
+    return "en" if grammar and len(latin) >= len(hangul) else "ko"
 
 
 _THOUSANDS_RE = re.compile(r"(\d+)\s*천(?!\d)")

@@ -78,6 +78,7 @@ COMMANDS: dict[Lang, list[BotCommand]] = {
         BotCommand("ask", "기사에 대해 질문하기 (/ask 질문)"),
         BotCommand("fact", "짧은 답과 인용 (그룹용)"),
         BotCommand("topics", "기사가 다루는 주제 목록"),
+        BotCommand("reset", "대화 맥락 지우기 (새 주제로)"),
         BotCommand("about", "기사 제목·신문·날짜·기자"),
         BotCommand("help", "사용법"),
     ],
@@ -85,6 +86,7 @@ COMMANDS: dict[Lang, list[BotCommand]] = {
         BotCommand("ask", "Ask about the article (/ask question)"),
         BotCommand("fact", "Short answer with the quote (for groups)"),
         BotCommand("topics", "Topics the article covers"),
+        BotCommand("reset", "Forget the conversation (new topic)"),
         BotCommand("about", "The article's title, paper, date and reporter"),
         BotCommand("help", "How to use the bot"),
     ],
@@ -145,6 +147,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
         ("fact", handlers.fact),
         ("about", handlers.about),
         ("topics", handlers.topics),
+        ("reset", handlers.reset),
         ("stats", handlers.stats),  # admin-only, so never in the public command menu
     ]
     for name, callback in commands:

@@ -32,7 +32,8 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import review, texts
-from bot.answering.engine import Engine
+from bot.answering.context import Conversations, Turn
+from bot.answering.engine import Decision, Engine
 from bot.config import DEFAULT_FEEDBACK_SALT, Settings
 from bot.errors import InvalidCallbackError, UnknownEntryError
 from bot.knowledge import database
@@ -145,6 +146,10 @@ class ArticleBot:
         self.inline_limiter = UserRateLimiter(
             settings.user_rate_limit * INLINE_RATE_FACTOR, settings.user_rate_window_seconds
         )
+        # What each private chat is talking about, for follow-ups; in memory only, by chat id.
+        self.conversations = Conversations(
+            idle_seconds=settings.context_idle_seconds, max_size=settings.context_max_chats
+        )
 
     @property
     def engine(self) -> Engine:
@@ -233,7 +238,8 @@ class ArticleBot:
 
     @admitted
     async def start(self, message: Message, update: Update, context: Context) -> None:
-        """/start: greet, or answer the entry named by a deep-link payload."""
+        """/start: greet, or answer the entry named by a deep-link payload; a fresh start."""
+        self.conversations.forget(message.chat.id)
         lang = user_lang(update.effective_user)
         if context.args:
             try:
@@ -244,6 +250,12 @@ class ArticleBot:
                 await self._send_answer(message, answer, short=False)
                 return
         await self._welcome(message, lang, context)
+
+    @admitted
+    async def reset(self, message: Message, update: Update, context: Context) -> None:
+        """/reset: forget what this chat was talking about."""
+        self.conversations.forget(message.chat.id)
+        await self.reply(message, texts.CONTEXT_RESET(user_lang(update.effective_user)))
 
     @admitted
     async def help(self, message: Message, update: Update, context: Context) -> None:
@@ -301,14 +313,20 @@ class ArticleBot:
         """Private chat: every text message is a question."""
         question = question_text(message, context.bot.username, context.bot.id)
         if question:
-            await self._answer_question(message, question, short=False)
+            key = message.chat.id
+            decision = self.engine.reply(question, context=self.conversations.get(key))
+            self._remember(key, decision)
+            await self._deliver(message, question, decision.answer, short=False)
 
     @admitted
     async def group_text(self, message: Message, update: Update, context: Context) -> None:
         """Group chat, addressed to the bot (the handler's filter checks): answer it."""
         question = addressed_question(message, context.bot.username, context.bot.id)
         if question:
-            await self._answer_question(message, question, short=False)
+            # A reply to one of the bot's answers continues that answer's topic; an @mention
+            # is a fresh question. Groups keep no context of their own.
+            decision = self.engine.reply(question, context=self._replied_topic(message))
+            await self._deliver(message, question, decision.answer, short=False)
             return
         lang = user_lang(update.effective_user)
         usage = formatting.ask_usage_html(lang, "ask", context.bot.username, self._example(lang))
@@ -337,6 +355,10 @@ class ArticleBot:
             await query.answer(texts.STALE_BUTTON(action.lang), show_alert=True)
             return
         await query.answer()
+        if where.chat.type == ChatType.PRIVATE:  # "그거 언제야?" may follow a tapped answer
+            self.conversations.remember(
+                where.chat.id, self.engine.turn_for(answer.id or "", action.lang)
+            )
         await self._send_answer(where, answer, short=False)
 
     @pressed
@@ -444,10 +466,44 @@ class ArticleBot:
         await self.reply(message, usage)
 
     async def _answer_question(self, message: Message, question: str, *, short: bool) -> None:
-        answer = self.engine.ask(question)
+        """A command's question: answered on its own, and the new topic of a private chat."""
+        decision = self.engine.reply(question)
+        if message.chat.type == ChatType.PRIVATE:
+            self._remember(message.chat.id, decision)
+        await self._deliver(message, question, decision.answer, short=short)
+
+    async def _deliver(
+        self, message: Message, question: str, answer: Answer, *, short: bool
+    ) -> None:
         self.state.count_question(answered=answer.answered)
         self._log_unanswered(question, answer)
         await self._send_answer(message, answer, short=short)
+
+    def _remember(self, chat_id: int, decision: Decision) -> None:
+        """After an answer the chat is about its entry; after a decline, still what it was."""
+        turn = decision.next_turn(self.conversations.get(chat_id))
+        if turn is not None:
+            self.conversations.remember(chat_id, turn)
+
+    def _replied_topic(self, message: Message) -> Turn | None:
+        """The topic of the bot's answer that `message` replies to, from its signed 👍 button."""
+        replied = message.reply_to_message
+        if replied is None or replied.reply_markup is None:
+            return None
+        for row in replied.reply_markup.inline_keyboard:
+            for button in row:
+                try:
+                    action = self.signer.parse(
+                        button.callback_data if isinstance(button.callback_data, str) else None
+                    )
+                except InvalidCallbackError:
+                    continue
+                if action.kind in (Kind.VOTE_UP, Kind.VOTE_DOWN):
+                    try:
+                        return self.engine.turn_for(action.value, action.lang)
+                    except UnknownEntryError:  # the knowledge changed since
+                        return None
+        return None
 
     def _log_unanswered(self, question: str, answer: Answer) -> None:
         """Keep a declined or low-confidence question for `python -m bot review`."""
