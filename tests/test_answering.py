@@ -1,0 +1,112 @@
+"""Answer what was asked: the asked attribute, one item of several, honest partial declines."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.engine import Engine
+from bot.telegram import formatting
+from tests.support import updates as u
+from tests.support.harness import buttons, signer
+from tests.support.standin import BotApiStandIn
+from tests.support.traffic import ask
+
+
+@pytest.mark.parametrize(
+    ("question", "missing", "nearest"),
+    [
+        ("오픈AI는 몇 년도에 설립됐나요?", "year", {"openai-founder"}),
+        ("What year was OpenAI founded?", "year", {"openai-founder", "what-is-openai"}),
+        ("김태훈이 활동한 해킹동아리 이름은?", "name", {"hacking-award"}),
+    ],
+)
+def test_a_question_the_entry_does_not_answer_is_declined(
+    engine: Engine, question: str, missing: str, nearest: set[str]
+) -> None:
+    answer = engine.ask(question)
+    assert not answer.answered and answer.quote == ""
+    assert answer.missing == missing
+    assert answer.suggestions[0].id in nearest  # the nearest fact is offered first
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "영국의 AI 기술 수준 점수는?",  # a sibling of the countries the article lists
+        "독일 AI 기술 수준은?",
+        "김태훈 씨 출신 고등학교가 어디야?",  # 고등학교 beside 대학교
+        "김태훈은 UNIST에 몇 년도에 입학했어?",  # 입학 beside 졸업
+        "김태훈 형제 있어?",  # a real word, not a typo of 현재
+        "머스크 말고 오픈AI를 함께 세운 사람들 이름은?",
+        "2025년까지 국내 AI 인력 부족 규모는?",  # another number than the article's
+        "일본의 AI 연구자 부족 규모는?",  # Japan's shortage is not Korea's
+        "머스크 나이 몇 살이야?",
+    ],
+)
+def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:
+    assert not engine.ask(question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "stated"),
+    [
+        ("기사 속 국가별 AI 기술 수준 비교에서 한국 수치만 딱 말해줘", "78.1"),
+        ("김태훈 예상 연봉의 상한은 달러로 얼마야?", "50만 달러"),
+        ("김태훈 연봉 하한을 원화로 환산하면 얼마야?", "3억3400만"),
+        ("AI 기술 수준 88.1을 받은 건 어느 지역이야?", "유럽"),
+        ("기자가 김씨를 만난 건 27일 오전이야 오후야?", "오후"),
+        ("김태훈은 몇 년 몇 월에 졸업했어?", "2015년 8월"),
+        ("What's Korea's AI technology level?", "78.1"),
+    ],
+)
+def test_one_item_of_several_is_stated_first_in_the_answer(
+    engine: Engine, question: str, stated: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.answered and stated in answer.answer, answer
+    assert answer.answer != answer.quote  # the asked fact, proven by the quote
+
+
+def test_a_question_that_singles_out_nothing_gets_the_whole_answer(engine: Engine) -> None:
+    answer = engine.ask("김태훈 연봉 얼마야?")
+    assert "30만~50만 달러" in answer.answer and "3억3400만~5억5700만원" in answer.answer
+
+
+def test_english_answers_are_plain_english(engine: Engine) -> None:
+    for question in ("How old is Kim?", "What is his maximum salary in dollars?"):
+        answer = engine.ask(question)
+        assert answer.answered and answer.lang == "en"
+        assert not any("가" <= ch <= "힣" for ch in answer.answer), answer.answer
+
+
+@pytest.mark.parametrize("question", ["OpenAI 어떤 회사야?", "NYPC가 뭐야?"])
+def test_korean_questions_with_latin_words_are_answered_in_korean(
+    engine: Engine, question: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.answered and answer.lang == "ko"
+
+
+def test_explain_shows_the_answer_type_and_what_was_missing(engine: Engine) -> None:
+    decision = engine.explain("오픈AI는 몇 년도에 설립됐나요?")
+    assert decision.analysis.answer_type.value == "year"
+    [(match, check), *_] = decision.considered
+    assert match.entry.id == "openai-founder" and check.missing is not None
+
+
+async def test_a_decline_names_what_is_missing_and_offers_the_nearest_fact(
+    api: BotApiStandIn, app: object
+) -> None:
+    reply = await ask(api, "오픈AI는 몇 년도에 설립됐나요?")
+    text = reply.result["text"]
+    assert "오픈AI 설립자" in text and "연도는 나오지 않아요" in text
+    # The first button answers the nearest fact: who founded it.
+    label, data = buttons(reply)[0]
+    assert signer().parse(data).value == "openai-founder" and "누가" in label
+
+
+def test_decline_html_escapes_the_topic(engine: Engine) -> None:
+    answer = engine.ask("오픈AI는 몇 년도에 설립됐나요?")
+    html = formatting.decline_html(answer)
+    assert "<" not in html.replace("<b>", "").replace("</b>", "")
+    assert u.utf16_len(html) < formatting.MAX_MESSAGE_CHARS
