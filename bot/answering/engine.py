@@ -11,7 +11,7 @@ from bot.answering import verify
 from bot.answering.analysis import QuestionAnalysis, analyse, is_question
 from bot.answering.context import Turn, asks_for_more, points_back, without_more
 from bot.answering.matcher import QUESTION_WORDS, Match, Matcher, QueryTerm
-from bot.answering.normalize import detect_lang, strip_addressing
+from bot.answering.normalize import ENGLISH_QUESTION_WORDS, detect_lang, strip_addressing
 from bot.answering.passages import Passages
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.answering.verify import Check
@@ -135,14 +135,28 @@ class Engine:
         if (
             alone.answer.answered
             and alone.answer.score >= self.threshold
-            and not points_back(stripped)
+            and (not points_back(stripped) or self._names_its_topic(terms, alone))
         ):
-            return alone  # a short question that stands on its own after all
+            # A short question that stands on its own after all; or one whose "he" is the
+            # article's subject and whose own words name the topic ("when did he graduate").
+            return alone
         # A follow-up the article does not answer: decline, naming what is missing.
         return (
             self._decide(question, lang, asked, [], context)
             if in_context.answer.answered
             else in_context
+        )
+
+    def _speaks_of(self, entry_id: str, term: str) -> bool:
+        """True when the entry's words or its facts' subjects include `term` (최대 of a salary)."""
+        return self.matcher.mentions(entry_id, term) or self._facts.singles_out(entry_id, term)
+
+    def _names_its_topic(self, terms: Sequence[QueryTerm], decision: Decision) -> bool:
+        """True when the question's own words are all known and all about the answer's entry."""
+        own = [t for t in terms if t.text in self._content(terms)]
+        entry_id = decision.answer.id or ""
+        return bool(own) and all(
+            any(self._speaks_of(entry_id, m) for m, _ in t.matches) for t in own
         )
 
     def _grounded(self, terms: Sequence[QueryTerm], decision: Decision, context: Turn) -> bool:
@@ -156,9 +170,7 @@ class Engine:
         entry_id = decision.answer.id or ""
         named = [t for t in content if t.matches]
         foreign = sum(
-            t.weight
-            for t in named
-            if not any(self.matcher.mentions(entry_id, m) for m, _ in t.matches)
+            t.weight for t in named if not any(self._speaks_of(entry_id, m) for m, _ in t.matches)
         )
         if named and foreign > self.policy.pinned_max_strays * sum(t.weight for t in terms):
             return False
@@ -169,7 +181,7 @@ class Engine:
         shared = sum(
             self.matcher.resolve(old).weight
             for old in context.terms
-            if self.matcher.mentions(entry_id, old)
+            if self._speaks_of(entry_id, old)
         )
         return entry_id == context.entry_id or shared >= self.policy.context_grounding
 
@@ -185,8 +197,10 @@ class Engine:
             term = self.matcher.resolve(old)
             if old in new:
                 continue
-            if any(self._facts.replaces(n, old) for n in new):
-                continue  # "중국은?" after "한국": 중국 takes 한국's place
+            if old not in self._facts.topic(context.entry_id) and any(
+                self._facts.replaces(n, old) for n in new
+            ):
+                continue  # "중국은?" after "한국": 중국 takes 한국's place (연봉 stays)
             if (names and term.is_name) or (numbers and _NUMBER_RE.fullmatch(old)):
                 continue
             kept.append(term)
@@ -205,8 +219,19 @@ class Engine:
         """A conversation about one entry, as when someone replies to its answer."""
         entry = self.entry(entry_id)
         question = self.suggestion(entry, lang).question
-        topic = self._content(self.matcher.query_terms(f"{entry.topic} {question}"))
-        return Turn(entry.id, tuple(dict.fromkeys(topic)), analyse(question))
+        asked = self._content(self.matcher.query_terms(question))
+        return Turn(entry.id, self._topic_of(entry, asked, None), analyse(question))
+
+    def _topic_of(self, entry: Entry, asked: list[str], fact: Fact | None) -> tuple[str, ...]:
+        """What a conversation is about after `entry` answered: what was asked of it, its
+        topic, and what the answer named, which "그거" and "거기" will point back to. Numbers
+        are not carried on: they would contradict the next entry's own."""
+        named = [fact] if fact else entry.facts[:3]
+        said = [t for f in named for t in self.matcher.terms(f.value)]
+        words = [*self._facts.topic(entry.id), *said]
+        words = [t for t in words if not _NUMBER_RE.fullmatch(t)]
+        topic = asked + self._content([self.matcher.resolve(t) for t in words])
+        return tuple(dict.fromkeys(topic))
 
     def _content(self, terms: Sequence[QueryTerm]) -> list[str]:
         """The terms that carry a topic: not question words, not the article's subject."""
@@ -216,6 +241,7 @@ class Engine:
             for t in terms
             if len(t.text) > 1  # counters and fragments (명, 번) carry no topic
             and t.text not in QUESTION_WORDS
+            and t.text not in ENGLISH_QUESTION_WORDS
             and t.text != subject
             and not is_question(t.text)
         ]
@@ -242,7 +268,8 @@ class Engine:
         topic that states the asked kind of fact may answer at a lower score: "그거 얼마 동안
         했어?" has few words of its own, and most of the question is the conversation's.
         """
-        matches = self.matcher.rank(terms, limit=CANDIDATES)
+        # In context, the asked detail may sit in a neighbouring entry further down the list.
+        matches = self.matcher.rank(terms, limit=CANDIDATES * (3 if context else 1))
         holder = self.matcher.terms(analysis.holder) if analysis.holder else []
         policy = self.policy
         floor = policy.context_threshold if context is not None else policy.pinned_threshold
@@ -276,14 +303,8 @@ class Engine:
                 entry_id = match.entry.id
                 # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
                 asked = [t for t in self._content(terms) if self.matcher.mentions(entry_id, t)]
-                # What the answer named is what "그거", "거기" will point back to; its numbers
-                # are not carried on, or they would contradict the next entry's own.
-                named = [result.fact] if result.fact else match.entry.facts[:3]
-                said = [t for fact in named for t in self.matcher.terms(fact.value)]
-                topic = [*self._facts.topic(entry_id), *said]
-                topic = [t for t in topic if not _NUMBER_RE.fullmatch(t)]
-                topic = asked + self._content([self.matcher.resolve(t) for t in topic])
-                return Decision(answer, analysis, tuple(considered), tuple(dict.fromkeys(topic)))
+                topic = self._topic_of(match.entry, asked, result.fact)
+                return Decision(answer, analysis, tuple(considered), topic)
             if strong and gap is None:
                 gap = (match, result)
         decline = self._decline(question, lang, matches, gap)

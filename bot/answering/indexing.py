@@ -106,6 +106,11 @@ def _index_entries(
             add(entry.id, [term], policy.curated_strength(count))
         for text in (entry.quote, entry.answer_ko, entry.answer_en):
             add(entry.id, analyser.terms(normalize(text)), policy.derived)
+        # What the facts are about ("최대", "원화") and their sentences: the words people
+        # use to single one out, written by the curators but less central than keywords.
+        for fact in entry.facts:
+            for text in (*fact.about, fact.value, fact.ko, fact.en):
+                add(entry.id, analyser.terms(normalize(text)), policy.derived)
         for words in answer_types(f"{entry.quote} {entry.answer_ko}"):
             add(entry.id, analyser.terms(normalize(words)), policy.answer_type)
     return question_rows, vocabulary

@@ -80,7 +80,7 @@ def strip_addressing(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-_ENGLISH_QUESTION_WORDS = frozenset("what who when where which why how whose".split())
+ENGLISH_QUESTION_WORDS = frozenset("what who when where which why how whose".split())
 
 
 def detect_lang(text: str) -> Lang:
@@ -91,7 +91,7 @@ def detect_lang(text: str) -> Lang:
     latin = [w for w in words if _LATIN_RE.match(w) and not korean.HANGUL_RE.search(w)]
     if not hangul or not latin:
         return "en" if latin else "ko"
-    grammar = [w for w in latin if w in EN_STOPWORDS or w in _ENGLISH_QUESTION_WORDS]
+    grammar = [w for w in latin if w in EN_STOPWORDS or w in ENGLISH_QUESTION_WORDS]
     return "en" if grammar and len(latin) >= len(hangul) else "ko"
 
 

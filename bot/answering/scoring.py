@@ -55,7 +55,7 @@ class ScoringPolicy:
     """…as long as at most this share of the question is words the entry does not use."""
     rerank_candidates: int = 30
     # Conversations.
-    context_threshold: float = 30.0
+    context_threshold: float = 20.0
     """A follow-up may be answered at this score by an entry on the conversation's topic that
     states the asked kind of fact ("그거 얼마 동안 했어?" after the military service)."""
     context_grounding: float = 3.0
