@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from telegram import Update
 
 from bot.answering.engine import MAX_MATCH_CHARS, Engine
-from bot.answering.matcher import Match, Matcher
+from bot.answering.matcher import Matcher, QueryTerm
 from bot.knowledge import database
 from bot.models import Answer, Suggestion
 from bot.telegram import formatting
@@ -366,9 +366,9 @@ class RecordingMatcher(Matcher):
 
     longest_query = 0
 
-    def find(self, query: str, *, limit: int = 3, score_cutoff: float = 0.0) -> list[Match]:
+    def query_terms(self, query: str) -> list[QueryTerm]:
         RecordingMatcher.longest_query = max(RecordingMatcher.longest_query, len(query))
-        return super().find(query, limit=limit, score_cutoff=score_cutoff)
+        return super().query_terms(query)
 
 
 @pytest.fixture(scope="module")

@@ -102,7 +102,7 @@ async def test_startup_opens_the_knowledge_db_registers_commands_and_logs_ready(
         assert SALARY_QUOTE in quoted_text(reply)
     default = api.my_commands[('{"type": "default"}', "")]
     english = api.my_commands[('{"type": "default"}', "en")]
-    assert {c["command"] for c in default} == {"ask", "fact", "topics", "about", "help"}
+    assert {c["command"] for c in default} == {"ask", "fact", "topics", "reset", "about", "help"}
     assert {c["command"] for c in english} == {c["command"] for c in default}
     assert "질문" in default[0]["description"] and "Ask" in english[0]["description"]
     ready = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ready as")]
