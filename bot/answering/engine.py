@@ -291,7 +291,9 @@ class Engine:
             strong = match.score >= self.threshold
             # Only the best match may answer below the threshold: a lower one that singles
             # out a fact is more often a neighbouring fact than the asked one.
-            pinned = result.pinned and rank == 0 and result.strays <= policy.pinned_max_strays
+            # ...unless every better match lacked the asked kind of fact altogether.
+            first = rank == 0 or all(c.missing for _, c in considered[:-1])
+            pinned = result.pinned and first and result.strays <= policy.pinned_max_strays
             on_topic = (
                 context is not None
                 and analysis.specific

@@ -161,7 +161,9 @@ def check(
     # (A name the question gives must be the fact's or the entry's own subject: "머스크 나이"
     # is not asked of the subheadline that names Musk beside the interviewee's age.)
     own = facts.about(entry.id, chosen) | facts.value(entry.id, chosen) | facts.topic(entry.id)
-    names_own = all(m in own for t in terms if t.is_name for m, _ in t.matches)
+    names_own = analysis.excluding or all(
+        m in own for t in terms if t.is_name for m, _ in t.matches
+    )
     asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1 and names_own
     strays = _strays(entry, terms, mentions)
     if narrowed or (analysis.specific and len(typed) == 1):
