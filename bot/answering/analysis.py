@@ -8,6 +8,7 @@ question, in Korean and English; they know nothing of any article.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -195,6 +196,7 @@ def analyse(question: str) -> QuestionAnalysis:
     return QuestionAnalysis(answer_type, excluding, parts, holder)
 
 
+@functools.lru_cache(maxsize=8192)
 def is_question(word: str) -> bool:
     """True for words that ask for a kind of answer ("누가", "날짜", "how many")."""
     return analyse(word).answer_type is not AnswerType.ANY

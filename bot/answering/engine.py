@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +42,16 @@ class Decision:
     answer: Answer
     analysis: QuestionAnalysis
     considered: tuple[tuple[Match, Check], ...]
-    topic: tuple[str, ...] = ()
+    topic: Callable[[], tuple[str, ...]] = tuple
     """What the answer was about, as terms: the question's topic words (with what context
-    added) and the value of the fact that answered (오픈AI, after "어느 회사로 가?")."""
+    added) and the value of the fact that answered (오픈AI, after "어느 회사로 가?").
+    Worked out only when a conversation asks for it."""
 
     def next_turn(self, previous: Turn | None) -> Turn | None:
         """What the conversation is about after this answer: its entry, or as it was."""
         if not self.answer.answered or self.answer.id is None:
             return previous
-        return Turn(self.answer.id, self.topic, self.analysis)
+        return Turn(self.answer.id, self.topic(), self.analysis)
 
 
 class Engine:
@@ -230,7 +232,7 @@ class Engine:
         said = [t for f in named for t in self.matcher.terms(f.value)]
         words = [*self._facts.topic(entry.id), *said]
         words = [t for t in words if not _NUMBER_RE.fullmatch(t)]
-        topic = asked + self._content([self.matcher.resolve(t) for t in words])
+        topic = self._content([self.matcher.resolve(t) for t in [*asked, *words]])
         return tuple(dict.fromkeys(topic))
 
     def _content(self, terms: Sequence[QueryTerm]) -> list[str]:
@@ -269,7 +271,9 @@ class Engine:
         했어?" has few words of its own, and most of the question is the conversation's.
         """
         # In context, the asked detail may sit in a neighbouring entry further down the list.
-        matches = self.matcher.rank(terms, limit=CANDIDATES * (3 if context else 1))
+        matches = self.matcher.rank(
+            terms, limit=CANDIDATES * (3 if context else 1), score_cutoff=SUGGESTION_MIN_SCORE
+        )
         holder = self.matcher.terms(analysis.holder) if analysis.holder else []
         policy = self.policy
         floor = policy.context_threshold if context is not None else policy.pinned_threshold
@@ -304,8 +308,8 @@ class Engine:
                 answer = self._answer(question, match.entry, lang, match.score, result.fact)
                 entry_id = match.entry.id
                 # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
-                asked = [t for t in self._content(terms) if self.matcher.mentions(entry_id, t)]
-                topic = self._topic_of(match.entry, asked, result.fact)
+                asked = [t.text for t in terms if self.matcher.mentions(entry_id, t.text)]
+                topic = functools.partial(self._topic_of, match.entry, asked, result.fact)
                 return Decision(answer, analysis, tuple(considered), topic)
             if strong and gap is None:
                 gap = (match, result)

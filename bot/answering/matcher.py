@@ -154,7 +154,7 @@ class Matcher:
             # perfect similarity cannot reach the top `limit`, no later candidate (they come
             # in falling coverage) can either.
             ceiling = 100 * (share * cov + (1 - share))
-            if len(best_scores) >= limit and ceiling < best_scores[0]:
+            if ceiling < score_cutoff or (len(best_scores) >= limit and ceiling < best_scores[0]):
                 break
             entry_id = self._entry_ids[index]
             similarity, question = self._question_similarity(entry_id, terms, total)
