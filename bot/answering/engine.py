@@ -155,7 +155,7 @@ class Engine:
 
     def _names_its_topic(self, terms: Sequence[QueryTerm], decision: Decision) -> bool:
         """True when the question's own words are all known and all about the answer's entry."""
-        own = [t for t in terms if t.text in self._content(terms)]
+        own = [t for t in terms if t.text in self._content(terms) and t.matches]
         entry_id = decision.answer.id or ""
         return bool(own) and all(
             any(self._speaks_of(entry_id, m) for m, _ in t.matches) for t in own
