@@ -47,6 +47,7 @@ from bot.telegram.handlers import (
     BotApplication,
 )
 from bot.telegram.messages import ADDRESSED_TO_THIS_BOT, SENT_VIA_THIS_BOT
+from bot.telegram.shutdown import install_stop_signals
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -91,8 +92,14 @@ COMMANDS: dict[Lang, list[BotCommand]] = {
 }
 
 
-def build_application(settings: Settings, engine: Engine | None = None) -> BotApplication:
-    """The configured Application; post_init opens the engine (unless given) and state DB."""
+def build_application(
+    settings: Settings, engine: Engine | None = None, *, stop_signals: bool = False
+) -> BotApplication:
+    """The configured Application; post_init opens the engine (unless given) and state DB.
+
+    With `stop_signals`, SIGINT/SIGTERM stop it in bounded time (bot.telegram.shutdown);
+    only `run_bot` asks for that, so a host program keeps its own signal handling.
+    """
     token = settings.require_token()
     redact_in_logs(token)
     secret = (
@@ -114,6 +121,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
     )
 
     async def post_init(application: BotApplication) -> None:
+        if stop_signals:
+            install_stop_signals(handlers.stopping)
         await handlers.post_init(application)
         try:
             await application.bot.set_my_commands(COMMANDS["ko"])
@@ -128,6 +137,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
         # Handlers share no per-chat state (the limiter and the store are safe to interleave).
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
+        .post_stop(handlers.post_stop)
         .post_shutdown(handlers.post_shutdown)
         .build()
     )
@@ -136,7 +146,9 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     text = filters.TEXT & ~filters.COMMAND
-    # Runs before the handlers of every update; cheap unless the knowledge file was replaced.
+    # Run before the handlers of every update: a re-sent update stops here; the knowledge
+    # check is cheap unless the file was replaced.
+    application.add_handler(TypeHandler(Update, handlers.admit_update), group=-2)
     application.add_handler(TypeHandler(Update, handlers.refresh_knowledge), group=-1)
     commands = [
         ("start", handlers.start),
@@ -202,7 +214,7 @@ def run_bot(
 ) -> int:
     """Run until interrupted: long polling, or a webhook when `webhook_url` is given."""
     try:
-        application = build_application(settings)
+        application = build_application(settings, stop_signals=True)
         options = (
             webhook_options(settings, webhook_url=webhook_url, listen=listen, port=port)
             if webhook_url
@@ -214,9 +226,10 @@ def run_bot(
     try:
         if options is not None:
             log.info("serving a webhook for %s on %s:%d", webhook_url, listen, port)
-            application.run_webhook(**options)
+            application.run_webhook(**options, stop_signals=None)
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            # stop_signals=None: post_init installs bounded ones (bot.telegram.shutdown).
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
     except InvalidToken:
         print(
             "error: Telegram rejected TELEGRAM_BOT_TOKEN; copy it again from @BotFather",

@@ -27,7 +27,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from bot import texts
 from bot.answering.engine import Engine
@@ -39,7 +39,9 @@ from bot.models import Answer, Lang
 from bot.state import StateStore, Vote
 from bot.telegram import formatting, keyboards
 from bot.telegram.callbacks import Action, CallbackSigner, Kind
+from bot.telegram.delivery import attempt_reply, reply_may_have_arrived
 from bot.telegram.messages import (
+    RecentIds,
     addressed_question,
     command_argument,
     describe,
@@ -47,7 +49,9 @@ from bot.telegram.messages import (
     question_text,
     user_lang,
 )
+from bot.telegram.outbox import GroupOutbox, Outgoing
 from bot.telegram.ratelimit import UserRateLimiter, Verdict
+from bot.telegram.shutdown import OUTBOX_GRACE_SECONDS, BoundedStop
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +143,10 @@ class ArticleBot:
         self.inline_limiter = UserRateLimiter(
             settings.user_rate_limit * INLINE_RATE_FACTOR, settings.user_rate_window_seconds
         )
+        # Group replies wait here for the group's Telegram budget, not in an update slot.
+        self.outbox = GroupOutbox()
+        self.stopping = BoundedStop()
+        self._seen_updates = RecentIds()
 
     @property
     def engine(self) -> Engine:
@@ -177,8 +185,13 @@ class ArticleBot:
                 "hashes cannot be recomputed from public user ids"
             )
 
+    async def post_stop(self, application: BotApplication) -> None:
+        """Send the queued group replies that fit in the time left before the deadline."""
+        await self.outbox.close(self.stopping.time_left(OUTBOX_GRACE_SECONDS))
+
     async def post_shutdown(self, application: BotApplication) -> None:
         """Stop saving counts periodically and close the state database (saving the rest)."""
+        await self.outbox.close(0)  # without post_stop (tests), nothing queued is sent
         if self._count_saver is not None:
             self._count_saver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -187,6 +200,13 @@ class ArticleBot:
         if self._state is not None:
             await self._state.close()
             self._state = None
+
+    async def admit_update(self, update: object, context: Context) -> None:
+        """Before everything: handle each update id once, and let a stop cut this one off."""
+        self.stopping.track_current_handler()
+        if isinstance(update, Update) and not self._seen_updates.add(update.update_id):
+            log.info("update %d arrived again; it was handled already", update.update_id)
+            raise ApplicationHandlerStop
 
     async def refresh_knowledge(self, update: object, context: Context) -> None:
         """Before each update: reload the engine if the knowledge database was rebuilt."""
@@ -346,11 +366,19 @@ class ArticleBot:
         assert query is not None  # `pressed` checked
         await query.answer()
         html, rows = self._topics_page(action.lang, action.page)
-        try:
-            await query.edit_message_text(html, reply_markup=markup(rows))
-        except BadRequest as exc:  # a double tap: the page is already shown
-            if "not modified" not in exc.message.lower():
-                raise
+
+        async def edit() -> None:
+            try:
+                await query.edit_message_text(html, reply_markup=markup(rows))
+            except BadRequest as exc:  # a double tap: the page is already shown
+                if "not modified" not in exc.message.lower():
+                    raise
+
+        where = query.message
+        if where is not None and where.chat.type != ChatType.PRIVATE:
+            self.outbox.submit(where.chat.id, Outgoing(edit))  # edits count against the group
+        else:
+            await edit()
 
     @pressed
     async def unknown_button(self, action: Action, update: Update, context: Context) -> None:
@@ -390,6 +418,10 @@ class ArticleBot:
         log.error("error while handling %s", describe(update), exc_info=context.error)
         if not isinstance(update, Update):
             return
+        if reply_may_have_arrived():
+            # At most one message per question: the answer may be there already.
+            log.info("no apology for %s: a reply may have been delivered", describe(update))
+            return
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer(
@@ -405,16 +437,24 @@ class ArticleBot:
     # --------------------------------------------------------------------- replies
 
     async def reply(self, message: Message, html: str, rows: keyboards.Rows | None = None) -> None:
-        """Reply to `message`, threaded to it outside private chats."""
-        threaded = message.chat.type != ChatType.PRIVATE
-        await message.reply_text(
-            html,
-            reply_markup=markup(rows or []),
-            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
-            if threaded
-            else None,
-            do_quote=False if not threaded else None,
-        )
+        """Reply to `message`: at once in private chats, through the group's queue elsewhere."""
+        if message.chat.type == ChatType.PRIVATE:
+            await attempt_reply(
+                message.reply_text(html, reply_markup=markup(rows or []), do_quote=False)
+            )
+            return
+        threaded = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+        lang = user_lang(message.from_user)
+
+        async def send() -> None:
+            await message.reply_text(
+                html, reply_markup=markup(rows or []), reply_parameters=threaded
+            )
+
+        async def notice() -> None:
+            await message.reply_text(texts.TOO_MANY_AT_ONCE(lang), reply_parameters=threaded)
+
+        self.outbox.submit(message.chat.id, Outgoing(send, notice))
 
     async def _command_question(
         self, message: Message, update: Update, context: Context, *, short: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from telegram import Message, MessageEntity, Update, User
@@ -106,3 +107,27 @@ class AddressedToThisBot(filters.MessageFilter):
 
 SENT_VIA_THIS_BOT = SentViaThisBot(name="SentViaThisBot")
 ADDRESSED_TO_THIS_BOT = AddressedToThisBot(name="AddressedToThisBot")
+
+
+class RecentIds:
+    """The last `capacity` update ids seen, to handle a re-sent webhook update only once.
+
+    Telegram re-sends an update it thinks was not received; memory stays bounded because
+    only the most recent ids are kept.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def add(self, update_id: int) -> bool:
+        """Remember `update_id`; False if it was already seen."""
+        if update_id in self._ids:
+            return False
+        self._ids[update_id] = None
+        if len(self._ids) > self.capacity:
+            self._ids.popitem(last=False)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._ids)
