@@ -64,7 +64,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = Settings()
-    logs.configure(logging.DEBUG if args.verbose else settings.log_level.upper())
+    logs.configure(
+        logging.DEBUG if args.verbose else settings.log_level.upper(),
+        telegram_wire=settings.log_telegram_wire,
+    )
     command = args.command
     if command is None:
         if settings.telegram_bot_token is None:

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # How often the /stats counters are written; in between they are kept in memory.
     stats_save_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
+    # python-telegram-bot's request/update logging at DEBUG: exposes user ids, names, text.
+    log_telegram_wire: bool = False
 
     @field_validator("telegram_bot_token", "webhook_secret_token", mode="before")
     @classmethod

@@ -102,6 +102,8 @@ def build_application(
     """
     token = settings.require_token()
     redact_in_logs(token)
+    if settings.webhook_secret_token is not None:
+        redact_in_logs(settings.webhook_secret_token.get_secret_value())
     secret = (
         settings.callback_secret.get_secret_value().encode()
         if settings.callback_secret
@@ -193,6 +195,7 @@ def webhook_options(
     """Arguments for run_webhook/start_webhook; a secret token is always checked."""
     # Telegram sends back whatever setWebhook registered, so a fresh one per run works.
     secret = settings.checked_webhook_secret() or secrets.token_urlsafe(32)
+    redact_in_logs(secret)  # setWebhook's parameters carry it
     if not webhook_url.startswith("https://"):
         raise ConfigurationError(f"--webhook-url must be an https:// URL, not {webhook_url!r}")
     return {
