@@ -15,7 +15,7 @@ from typing import TextIO
 from bot import logs, texts
 from bot.answering.engine import Engine
 from bot.config import Settings
-from bot.errors import KnowledgeDatabaseError, KnowledgeError
+from bot.errors import ConfigurationError, KnowledgeDatabaseError, KnowledgeError
 from bot.knowledge import database
 from bot.knowledge.files import fold_whitespace
 from bot.models import Answer
@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             command = "run"
     try:
         if command == "build":
+            settings.check_database_paths()
             asyncio.run(database.build(settings.knowledge_dir, settings.database_path))
             print(f"built {settings.database_path}")
             return 0
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=getattr(args, "port", 8443),
             )
         engine = asyncio.run(Engine.open(settings.database_path, settings.knowledge_dir))
-    except (KnowledgeError, KnowledgeDatabaseError) as exc:
+    except (ConfigurationError, KnowledgeError, KnowledgeDatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if command == "ask":

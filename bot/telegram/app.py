@@ -102,6 +102,7 @@ def build_application(
     """
     token = settings.require_token()
     redact_in_logs(token)
+    settings.check_database_paths()
     if settings.webhook_secret_token is not None:
         redact_in_logs(settings.webhook_secret_token.get_secret_value())
     secret = (

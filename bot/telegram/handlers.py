@@ -170,16 +170,17 @@ class ArticleBot:
             self._watch = ReplacementWatch(path, self.settings.knowledge_reload_seconds)
             self._watch.mark()  # before loading, so a rebuild during the load is noticed
             self._engine = await Engine.open(path)
+        salt = self.settings.feedback_salt
         self._state = await StateStore.open(
             self.settings.state_database_path,
-            salt=self.settings.feedback_salt.get_secret_value(),
+            salt=salt.get_secret_value() if salt is not None else None,
         )
         # Saving counts once per question costs a transaction each (a fifth of a reply's
         # CPU under load); a crash loses at most this interval of counts, never a vote.
         self._count_saver = asyncio.create_task(
             self._save_counts_periodically(), name="save-question-counts"
         )
-        if self.settings.feedback_salt.get_secret_value() == DEFAULT_FEEDBACK_SALT:
+        if salt is not None and salt.get_secret_value() == DEFAULT_FEEDBACK_SALT:
             log.warning(
                 "FEEDBACK_SALT is the default; set a random value in .env so user "
                 "hashes cannot be recomputed from public user ids"
