@@ -27,6 +27,7 @@ Schema (the one place it is written down):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -242,7 +243,7 @@ async def ensure_built(db_path: Path, knowledge_dir: Path) -> Path:
 
 async def load(db_path: Path) -> CompiledKnowledge:
     """Read the whole compiled knowledge base, opening the file read-only."""
-    require_regular_file(db_path)
+    await asyncio.to_thread(require_regular_file, db_path)  # a stat can block on a mount
     try:
         async with connect_read_only(db_path) as db:
             meta_rows = await (await db.execute("SELECT key, value FROM meta")).fetchall()

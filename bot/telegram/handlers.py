@@ -64,6 +64,10 @@ INLINE_CACHE_SECONDS = 300
 # Inline queries fire while the user types, so they get more room than chat messages.
 INLINE_RATE_FACTOR = 4
 WELCOME_EXAMPLES = 4
+# An update waits at most this long for a reload of the knowledge database; a reload that
+# takes longer than RELOAD_TIMEOUT_SECONDS is given up, so the next one can start.
+RELOAD_WAIT_SECONDS = 2.0
+RELOAD_TIMEOUT_SECONDS = 30.0
 
 
 def markup(rows: keyboards.Rows) -> InlineKeyboardMarkup | None:
@@ -138,7 +142,7 @@ class ArticleBot:
         self._count_saver: asyncio.Task[None] | None = None
         # Set when the bot opened the knowledge database itself, so it can notice a rebuild.
         self._watch: ReplacementWatch | None = None
-        self._reloading = False
+        self._reload: asyncio.Task[None] | None = None
         self.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window_seconds)
         self.inline_limiter = UserRateLimiter(
             settings.user_rate_limit * INLINE_RATE_FACTOR, settings.user_rate_window_seconds
@@ -193,6 +197,8 @@ class ArticleBot:
     async def post_shutdown(self, application: BotApplication) -> None:
         """Stop saving counts periodically and close the state database (saving the rest)."""
         await self.outbox.close(0)  # without post_stop (tests), nothing queued is sent
+        if self._reload is not None:  # a stuck reload must not hold up the stop
+            self._reload.cancel()
         if self._count_saver is not None:
             self._count_saver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -210,25 +216,48 @@ class ArticleBot:
             raise ApplicationHandlerStop
 
     async def refresh_knowledge(self, update: object, context: Context) -> None:
-        """Before each update: reload the engine if the knowledge database was rebuilt."""
-        watch = self._watch
-        if watch is None or self._reloading:
-            return
-        change = watch.check()
-        if change is Change.MISSING:
-            log.warning(
-                "knowledge database %s is gone; still answering from memory. "
-                "Run 'python -m bot build' to recreate it",
-                watch.path,
-            )
-        elif change is Change.REPLACED:
-            await self._reload(watch)
+        """Before each update: reload the engine if the knowledge database was rebuilt.
 
-    async def _reload(self, watch: ReplacementWatch) -> None:
-        """Swap in an engine loaded from the new file; keep the old one if it is unreadable."""
-        self._reloading = True
+        The look at the file and the load run in a task of their own, off the event loop's
+        thread, under a timeout: a file that blocks (a stalled network mount) delays an
+        update by at most RELOAD_WAIT_SECONDS and never blocks the next reload.
+        """
+        watch = self._watch
+        if watch is None:
+            return
+        if self._reload is None:
+            if not watch.due():
+                return
+            self._reload = asyncio.create_task(self._check_and_reload(watch), name="reload")
+        # Wait a little, so the message after a rebuild is answered from the new version.
+        await asyncio.wait({self._reload}, timeout=RELOAD_WAIT_SECONDS)
+
+    async def _check_and_reload(self, watch: ReplacementWatch) -> None:
         try:
-            watch.mark()
+            async with asyncio.timeout(RELOAD_TIMEOUT_SECONDS):
+                change = await asyncio.to_thread(watch.check)
+                if change is Change.MISSING:
+                    log.warning(
+                        "knowledge database %s is gone; still answering from memory. "
+                        "Run 'python -m bot build' to recreate it",
+                        watch.path,
+                    )
+                elif change is Change.REPLACED:
+                    await self._reload_engine(watch)
+        except TimeoutError:
+            log.error(
+                "knowledge database %s: looking at or loading it took over %.0f s (a stalled "
+                "disk or network mount?); still answering from the loaded version",
+                watch.path,
+                RELOAD_TIMEOUT_SECONDS,
+            )
+        finally:
+            self._reload = None
+
+    async def _reload_engine(self, watch: ReplacementWatch) -> None:
+        """Swap in an engine loaded from the new file; keep the old one if it is unreadable."""
+        try:
+            await asyncio.to_thread(watch.mark)
             engine = await Engine.open(watch.path)
         except Exception as exc:  # whatever is wrong with the new file, keep serving
             log.error(
@@ -240,8 +269,6 @@ class ArticleBot:
         else:
             self._engine = engine
             log.info("reloaded %s: %d entries", watch.path, len(engine.entries))
-        finally:
-            self._reloading = False
 
     # --------------------------------------------------------------------- commands
 
