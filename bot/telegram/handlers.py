@@ -43,6 +43,7 @@ from bot.telegram.delivery import attempt_reply, reply_may_have_arrived
 from bot.telegram.messages import (
     RecentIds,
     addressed_question,
+    clean_text,
     command_argument,
     describe,
     is_admin_request,
@@ -422,7 +423,7 @@ class ArticleBot:
             return
         if self.inline_limiter.check(inline_query.from_user.id) is not Verdict.ALLOW:
             return  # Telegram simply shows no results; nothing to tell the user
-        text = inline_query.query.strip()
+        text = clean_text(inline_query.query).strip()
         answers = self.engine.answers(
             text, limit=MAX_INLINE_RESULTS, lang=user_lang(inline_query.from_user)
         )
