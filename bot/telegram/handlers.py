@@ -48,6 +48,7 @@ from bot.telegram.messages import (
     describe,
     is_admin_request,
     question_text,
+    rate_key,
     user_lang,
 )
 from bot.telegram.outbox import GroupOutbox, Outgoing
@@ -94,7 +95,7 @@ def admitted(
         if message is None:
             return
         user = update.effective_user
-        verdict = self.limiter.check(user.id if user else message.chat.id)
+        verdict = self.limiter.check(rate_key(message))
         if verdict is Verdict.WARN:
             log.info("user rate limit reached in a %s chat", message.chat.type)
             await self.reply(message, texts.SLOW_DOWN(user_lang(user)))

@@ -12,6 +12,7 @@ from telegram.ext import filters
 
 from bot.models import Lang
 from bot.telegram.formatting import printable
+from bot.telegram.ratelimit import RateKey
 
 
 def user_lang(user: User | None) -> Lang:
@@ -97,6 +98,18 @@ def command_argument(message: Message) -> str:
     parts = message_text(message).split(maxsplit=1)
     argument = parts[1].strip() if len(parts) > 1 else ""
     return argument if printable(argument).strip() else ""
+
+
+def rate_key(message: Message) -> RateKey:
+    """Whose rate limit a message counts against.
+
+    A message sent as a chat (an anonymous group admin, whose user is GroupAnonymousBot, or
+    someone posting as a channel) carries a placeholder user shared by every such sender on
+    Telegram, so it is keyed by the chat it was sent in and the chat it was sent as.
+    """
+    if message.sender_chat is not None:
+        return (message.chat.id, message.sender_chat.id)
+    return message.from_user.id if message.from_user is not None else message.chat.id
 
 
 def is_admin_request(message: Message, admin_ids: frozenset[int]) -> bool:
