@@ -136,7 +136,13 @@ def pressed(
 class ArticleBot:
     """The bot's handlers and the services they share (engine, state, limiter, signer)."""
 
-    def __init__(self, settings: Settings, signer: CallbackSigner, engine: Engine | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        signer: CallbackSigner,
+        engine: Engine | None,
+        stopping: BoundedStop | None = None,
+    ) -> None:
         self.settings = settings
         self.signer = signer
         self._engine = engine
@@ -151,7 +157,7 @@ class ArticleBot:
         )
         # Group replies wait here for the group's Telegram budget, not in an update slot.
         self.outbox = GroupOutbox()
-        self.stopping = BoundedStop()
+        self.stopping = stopping or BoundedStop()
         self._seen_updates = RecentIds()
 
     @property

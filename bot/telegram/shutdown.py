@@ -30,6 +30,7 @@ class BoundedStop:
         self._clock = clock
         self.requested_at: float | None = None
         self._handlers: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()
+        self._requested = asyncio.Event()
 
     def track_current_handler(self) -> None:
         """Remember the running task as an update handler (called first for every update)."""
@@ -42,7 +43,12 @@ class BoundedStop:
         if self.requested_at is not None:
             return
         self.requested_at = self._clock()
+        self._requested.set()
         asyncio.get_running_loop().call_later(HANDLER_GRACE_SECONDS, self._cut_off_handlers)
+
+    async def wait(self) -> None:
+        """Return once a stop was requested."""
+        await self._requested.wait()
 
     def time_left(self, grace: float) -> float:
         """Seconds until `grace` after the stop was requested (all of it if none was)."""
@@ -62,17 +68,21 @@ class BoundedStop:
             )
 
 
-def install_stop_signals(stop: BoundedStop) -> None:
-    """On SIGINT/SIGTERM/SIGABRT: note the stop, then end the event loop's run as PTB does."""
+def install_stop_signals(stop: BoundedStop, *, end_run: bool) -> None:
+    """On SIGINT/SIGTERM/SIGABRT: note the stop (`stop.wait()` returns).
+
+    With `end_run`, also end python-telegram-bot's run_polling as its own handler does (by
+    raising SystemExit out of the event loop); it then stops the updater and the application
+    and calls post_stop and post_shutdown.
+    """
     loop = asyncio.get_running_loop()
 
     def on_signal() -> None:
         if stop.requested_at is not None:
             return  # already stopping; a second signal must not break the orderly close
         stop.request()
-        # python-telegram-bot's own handler does this: run_polling/run_webhook then stop
-        # the updater and the application, and call post_stop and post_shutdown.
-        raise SystemExit
+        if end_run:
+            raise SystemExit
 
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal)
