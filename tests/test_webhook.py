@@ -131,7 +131,7 @@ async def test_the_webhook_answers_a_valid_update_and_refuses_the_rest_before_th
     assert registered.params["secret_token"] == SECRET
 
 
-async def test_a_slow_client_is_cut_off_and_an_unreadable_update_is_skipped_without_its_data(
+async def test_an_unreadable_update_is_skipped_without_its_data(
     webhook: int,
     api: BotApiStandIn,
     caplog: pytest.LogCaptureFixture,
@@ -300,3 +300,38 @@ def test_a_repeated_event_is_logged_once_per_interval_with_a_count(
         "webhook: too many open connections",
         "webhook: too many open connections (999 more since the last report)",
     ]
+
+
+async def test_slow_clients_are_cut_off_and_the_oldest_waiting_is_evicted_for_a_new_one() -> None:
+    from bot.telegram.webhook import WebhookLimits, WebhookServer
+
+    delivered: list[object] = []
+
+    async def deliver(update: object) -> None:
+        delivered.append(update)
+
+    limits = WebhookLimits(max_connections=3, header_seconds=0.5, body_seconds=0.5)
+    server = WebhookServer(path="/tg-hook", secret=SECRET, deliver=deliver, limits=limits)
+    await server.start("127.0.0.1", 0)
+    try:
+        slow = []
+        for _ in range(3):  # fill every connection with half a header
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"POST /tg-hook HTTP/1.1\r\nHost: x\r\n")
+            slow.append((reader, writer))
+        await asyncio.sleep(0.1)
+        assert server.open_connections() == 3
+        # A whole request still gets in: it evicts the oldest connection still sending.
+        assert await post(server.port, b'{"update_id": 1}') == 200
+        assert delivered == [{"update_id": 1}]
+        assert await asyncio.wait_for(slow[0][0].read(), 1) == b""  # evicted
+        # The others are closed once their time for the headers is up.
+        started = time.monotonic()
+        for reader, _ in slow[1:]:
+            await asyncio.wait_for(reader.read(), 2)
+        assert time.monotonic() - started < 1.0
+        assert server.open_connections() == 0
+    finally:
+        for _, writer in slow:
+            writer.transport.abort()
+        await server.stop()

@@ -32,7 +32,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 from bot import texts
 from bot.answering.engine import Engine
 from bot.config import DEFAULT_FEEDBACK_SALT, Settings
-from bot.errors import InvalidCallbackError, UnknownEntryError
+from bot.errors import InvalidCallbackError, KnowledgeDatabaseError, UnknownEntryError
 from bot.knowledge import database
 from bot.knowledge.reload import Change, ReplacementWatch
 from bot.models import Answer, Lang
@@ -181,7 +181,15 @@ class ArticleBot:
             await database.ensure_built(path, self.settings.knowledge_dir)
             self._watch = ReplacementWatch(path, self.settings.knowledge_reload_seconds)
             self._watch.mark()  # before loading, so a rebuild during the load is noticed
-            self._engine = await Engine.open(path)
+            try:
+                async with asyncio.timeout(RELOAD_TIMEOUT_SECONDS):
+                    self._engine = await Engine.open(path)
+            except TimeoutError as exc:
+                raise KnowledgeDatabaseError(
+                    f"opening the knowledge database {path} took over "
+                    f"{RELOAD_TIMEOUT_SECONDS:.0f} s (a stalled disk or network mount?); "
+                    "check DATABASE_PATH"
+                ) from exc
         salt = self.settings.feedback_salt
         self._state = await StateStore.open(
             self.settings.state_database_path,

@@ -42,6 +42,7 @@ class _Group:
     queue: deque[Outgoing] = field(default_factory=deque)
     notice: Send | None = None  # the overflow notice still to send in this burst
     noticed: bool = False  # whether this burst already had its notice
+    dropped: int = 0  # replies dropped in this burst
     sending: bool = False  # a reply is on its way to Telegram now
     task: asyncio.Task[None] | None = None
 
@@ -74,7 +75,9 @@ class GroupOutbox:
         if len(group.queue) > self.limit:
             oldest = group.queue.popleft()
             self.dropped += 1
-            log.info("a group's reply queue is full; dropped the oldest queued reply")
+            group.dropped += 1
+            if group.dropped == 1:  # once per burst; the total is logged when it ends
+                log.info("a group's reply queue is full; dropping the oldest queued replies")
             if not group.noticed and oldest.notice is not None:
                 group.notice, group.noticed = oldest.notice, True
         if group.task is None:
@@ -101,6 +104,8 @@ class GroupOutbox:
             # Nothing awaits between the empty check and here, so no reply is stranded.
             if self._groups.get(chat_id) is group:
                 del self._groups[chat_id]
+            if group.dropped:
+                log.info("a group's burst is over: %d replies were dropped", group.dropped)
 
     async def close(self, timeout: float) -> int:
         """Send what fits in `timeout` seconds, drop the rest; return how many were dropped."""
