@@ -214,7 +214,9 @@ class ArticleBot:
         """Stop saving counts periodically and close the state database (saving the rest)."""
         await self.outbox.close(0)  # without post_stop (tests), nothing queued is sent
         if self._reload is not None:  # a stuck reload must not hold up the stop
-            self._reload.cancel()
+            self._reload.cancel()  # its thread may stay stuck; the task ends at once
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reload
         if self._count_saver is not None:
             self._count_saver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
