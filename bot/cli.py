@@ -156,8 +156,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "chat" and not args.verbose:
         # Progress lines (a first-run build) would land in the middle of the conversation.
         level = max(level, logging.WARNING)
-    logs.configure(level)
+    logs.configure(level, telegram_wire=settings.log_telegram_wire)
     if command == "build":
+        settings.check_database_paths()
         asyncio.run(database.build(settings.knowledge_dir, settings.database_path))
         print(f"built {settings.database_path}")
         return 0
@@ -241,8 +242,9 @@ def review_command(
 
 
 async def _logged_questions(settings: Settings) -> list[state.UnansweredRow]:
+    salt = settings.feedback_salt
     store = await state.StateStore.open(
-        settings.state_database_path, salt=settings.feedback_salt.get_secret_value()
+        settings.state_database_path, salt=salt.get_secret_value() if salt else None
     )
     try:
         # Retention is enforced here too, so a review never shows what should be gone.

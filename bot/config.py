@@ -47,6 +47,7 @@ def _default_data_dir() -> Path:
     return project_home() / "data"
 
 
+# The old default: a public value, so hashes made with it can be reversed.
 DEFAULT_FEEDBACK_SALT = "change-me"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
@@ -70,7 +71,8 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/knowledge.sqlite3")  # data_dir/… unless set
     state_database_path: Path = Path("data/state.sqlite3")  # data_dir/… unless set
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    feedback_salt: SecretStr = SecretStr(DEFAULT_FEEDBACK_SALT)
+    # Unset: a random salt is made once and kept beside the state DB (bot.state).
+    feedback_salt: SecretStr | None = None
     webhook_secret_token: SecretStr | None = None
     # Key for signing button data; derived from the token when unset.
     callback_secret: SecretStr | None = None
@@ -90,6 +92,9 @@ class Settings(BaseSettings):
     unanswered_log: bool = True
     unanswered_retention_days: float = Field(default=30.0, gt=0)
 
+    # python-telegram-bot's request/update logging at DEBUG: exposes user ids, names, text.
+    log_telegram_wire: bool = False
+
     @model_validator(mode="after")
     def _databases_in_data_dir(self) -> Self:
         if "database_path" not in self.model_fields_set:
@@ -108,7 +113,7 @@ class Settings(BaseSettings):
             return level
         return value
 
-    @field_validator("telegram_bot_token", "webhook_secret_token", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret_token", "feedback_salt", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -133,6 +138,14 @@ class Settings(BaseSettings):
                 "TELEGRAM_BOT_TOKEN=... in .env (see .env.example)"
             )
         return token
+
+    def check_database_paths(self) -> None:
+        """Refuse one file for both databases: the knowledge build would replace the state."""
+        if self.state_database_path.resolve() == self.database_path.resolve():
+            raise ConfigurationError(
+                f"STATE_DATABASE_PATH and DATABASE_PATH both name {self.database_path}; give "
+                "the state database (votes, counters) its own file"
+            )
 
     def checked_webhook_secret(self) -> str | None:
         """WEBHOOK_SECRET_TOKEN if set, after checking the characters Telegram allows."""

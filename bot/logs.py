@@ -2,7 +2,10 @@
 
 `configure` is called by the command line before anything logs. `redact_in_logs` puts a
 `SecretRedactingFilter` on every handler, because python-telegram-bot and httpx log request
-URLs, and those contain the bot token.
+URLs, and those contain the bot token (and setWebhook's parameters, the webhook secret).
+
+python-telegram-bot's DEBUG lines carry whole updates and request parameters: user ids,
+names and message text. They stay off at every level unless LOG_TELEGRAM_WIRE is set.
 """
 
 from __future__ import annotations
@@ -15,10 +18,16 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[REDACTED]"
 # Libraries that log every request (with its URL) at INFO: quiet unless debugging.
 _CHATTY_LOGGERS = ("httpx",)
+# python-telegram-bot's loggers ("telegram.Bot", "telegram.ext.Application", …) log request
+# parameters and whole updates at DEBUG: personal data.
+WIRE_LOGGER = "telegram"
 
 
-def configure(level: int | str) -> None:
-    """Send log records to stderr at `level`; libraries' per-request lines only at DEBUG."""
+def configure(level: int | str, *, telegram_wire: bool = False) -> None:
+    """Send log records to stderr at `level`; libraries' per-request lines only at DEBUG.
+
+    `telegram_wire` lets python-telegram-bot's DEBUG lines through, which expose user data.
+    """
     root = logging.getLogger()
     root.setLevel(level)
     if not root.handlers:
@@ -33,6 +42,8 @@ def configure(level: int | str) -> None:
             each.removeFilter(old)
         if root.level > logging.DEBUG:
             each.addFilter(LibraryTracebackFilter())
+    wire = logging.getLogger(WIRE_LOGGER)
+    wire.setLevel(logging.NOTSET if telegram_wire else max(logging.INFO, root.level))
 
 
 class LibraryTracebackFilter(logging.Filter):

@@ -13,7 +13,9 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
+import logging
 import os
+import secrets
 import sqlite3
 import tempfile
 from collections import Counter
@@ -25,6 +27,8 @@ from pathlib import Path
 import aiosqlite
 
 from bot.errors import InputFileError, StateStoreError
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -128,13 +132,22 @@ class StateStore:
         self._pending_unanswered: dict[str, _Pending] = {}
 
     @classmethod
-    async def open(cls, path: Path, *, salt: str) -> StateStore:
-        """Open (creating if needed) the state database at `path`."""
+    async def open(cls, path: Path, *, salt: str | None) -> StateStore:
+        """Open (creating if needed) the state database at `path`.
+
+        With no `salt`, a random one is made once and kept beside the database (0600).
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Probe with plain sqlite3 first: when aiosqlite.connect itself fails, its worker
+            # thread reports to the event loop later, after it may be closed ("Event loop is
+            # closed" after the exit-2 message).
+            await asyncio.to_thread(_probe, path)
+            if salt is None:
+                salt = await asyncio.to_thread(load_or_create_salt, path)
             connection = await aiosqlite.connect(path)
-        except (OSError, aiosqlite.Error) as exc:
-            raise StateStoreError(f"cannot open the state database {path}: {exc}") from exc
+        except (OSError, sqlite3.Error) as exc:
+            raise StateStoreError(unusable(path, exc)) from exc
         try:
             # WAL lets readers (e.g. a stats query from another process) run during writes.
             await connection.execute("PRAGMA journal_mode=WAL")
@@ -378,6 +391,58 @@ def backup(source: Path, target: Path) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
     return target
+
+
+def salt_path(path: Path) -> Path:
+    """Where the generated salt of the state database at `path` is kept."""
+    return path.with_name(path.name + ".salt")
+
+
+def load_or_create_salt(path: Path) -> str:
+    """The salt kept beside `path`, made (random, 256 bits, mode 0600) if there is none."""
+    where = salt_path(path)
+    try:
+        return where.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    salt = secrets.token_hex(32)
+    # O_EXCL: two bots starting at once must not end up with different salts.
+    try:
+        fd = os.open(where, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return where.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(salt + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    log.info("made a random FEEDBACK_SALT in %s; keep it with the state database", where)
+    return salt
+
+
+def _probe(path: Path) -> None:
+    """Open `path` as SQLite, read it and switch it to WAL (a write); raise what fails."""
+    connection = sqlite3.connect(path, timeout=5)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL").fetchall()
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    finally:
+        connection.close()
+
+
+def unusable(path: Path, error: BaseException) -> str:
+    """One line saying why the state database at `path` cannot be used, and what to do."""
+    text = str(error)
+    if isinstance(error, sqlite3.DatabaseError) and (
+        "not a database" in text or "malformed" in text or "corrupt" in text
+    ):
+        return (
+            f"the state database {path} is damaged ({text}); restore it from a backup, or "
+            "move it aside (or set STATE_DATABASE_PATH to a new file) to start afresh"
+        )
+    return (
+        f"cannot open the state database {path} ({text}); make its folder writable, or point "
+        "STATE_DATABASE_PATH at a writable place"
+    )
 
 
 def _now() -> str:

@@ -138,6 +138,10 @@ CONTEXT_RESET = Text(
     "지금까지의 대화는 잊었어요. 새로 물어보세요.",
     "I've forgotten our conversation so far. Ask me anything about the article.",
 )
+TOO_MANY_AT_ONCE = Text(
+    "질문이 한꺼번에 너무 많이 와서 일부는 답하지 못했어요. 잠시 후에 다시 물어봐 주세요.",
+    "Too many questions at once, so some went unanswered. Please ask again in a minute.",
+)
 VOTE_THANKS = Text("의견 고마워요!", "Thanks for the feedback!")
 STALE_BUTTON = Text(
     "이 버튼은 더 이상 쓸 수 없어요. 다시 물어보거나 /topics 를 보내 주세요.",

@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from bot.answering import korean
 from bot.answering.analysis import is_question
+from bot.answering.cache import ByteBoundedCache
 from bot.answering.normalize import Analyzer, Normalizer
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.answering.typos import TypoIndex
@@ -43,7 +44,7 @@ QUESTION_WORDS = frozenset(
 whi, many → mani); an entry none of whose terms answer that kind is a weaker match."""
 QUESTION_WORD_WEIGHT = 1.0
 """An unknown word that only says what kind of answer is wanted weighs like a question word."""
-RESOLVE_CACHE_SIZE = 50_000
+RESOLVE_CACHE_BYTES = 8 * 1024 * 1024  # bounded by bytes: query terms can be long
 EAGER_POSTINGS = 256
 """Posting lists at least this long become arrays at load time; shorter ones on first use."""
 
@@ -95,7 +96,7 @@ class Matcher:
         self._unknown_weight = math.log(1 + count)
         self._sorted_terms = sorted(compiled.vocabulary)
         self._typos = TypoIndex(self._sorted_terms)
-        self._resolved: dict[str, QueryTerm] = {}
+        self._resolved: ByteBoundedCache[str, QueryTerm] = ByteBoundedCache(RESOLVE_CACHE_BYTES)
         # Long posting lists are converted up front so no question pays for the conversion.
         self._postings: dict[str, _Postings] = {
             term: self._to_arrays(postings)
@@ -220,10 +221,7 @@ class Matcher:
         """Find the vocabulary terms `text` stands for: exact, a prefix, or a typo away."""
         cached = self._resolved.get(text)
         if cached is None:
-            cached = self._resolve_uncached(text)
-            if len(self._resolved) >= RESOLVE_CACHE_SIZE:
-                self._resolved.clear()
-            self._resolved[text] = cached
+            cached = self._resolved.put(text, self._resolve_uncached(text))
         return cached
 
     def _resolve_uncached(self, text: str) -> QueryTerm:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 import snowballstemmer
 
 from bot.answering import korean
+from bot.answering.cache import ByteBoundedCache
 from bot.models import Lang, Subject
 
 # Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters.
@@ -58,7 +59,6 @@ EN_STOPWORDS: frozenset[str] = frozenset(
 )
 
 _stemmer = snowballstemmer.stemmer("english")
-TOKEN_CACHE_SIZE = 100_000
 
 
 def clean(text: str) -> str:
@@ -171,17 +171,15 @@ class Analyzer:
         self._longest = max((len(w) for w in self._splitters), default=1)
         # Tokens repeat endlessly (in the knowledge and in chat), and analysing one depends
         # only on the lexicon, so each distinct token is analysed once.
-        self._token_cache: dict[str, tuple[str, ...]] = {}
-        self._compound_cache: dict[str, tuple[str, ...]] = {}
+        self._token_cache: ByteBoundedCache[str, tuple[str, ...]] = ByteBoundedCache()
+        self._compound_cache: ByteBoundedCache[str, tuple[str, ...]] = ByteBoundedCache()
 
     def terms(self, normalized: str) -> list[str]:
         out: list[str] = []
         for token in normalized.split():
             cached = self._token_cache.get(token)
             if cached is None:
-                if len(self._token_cache) >= TOKEN_CACHE_SIZE:
-                    self._token_cache.clear()
-                cached = self._token_cache[token] = tuple(self._token_terms(token))
+                cached = self._token_cache.put(token, tuple(self._token_terms(token)))
             out.extend(cached)
         return list(dict.fromkeys(out))
 
@@ -238,9 +236,7 @@ class Analyzer:
         if cached is None:
             pieces = self._segment(word, whole_word=False) or []
             known = len(pieces) > 1 and all(p in self.lexicon for p in pieces)
-            if len(self._compound_cache) >= TOKEN_CACHE_SIZE:
-                self._compound_cache.clear()
-            cached = self._compound_cache[word] = tuple(pieces) if known else ()
+            cached = self._compound_cache.put(word, tuple(pieces) if known else ())
         return list(cached)
 
     def _segment(self, token: str, *, whole_word: bool = True) -> list[str] | None:

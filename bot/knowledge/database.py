@@ -33,12 +33,14 @@ Schema (the one place it is written down):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
 import logging
 import os
 import sqlite3
+import stat
 import tempfile
 import time
 from collections import defaultdict
@@ -139,8 +141,14 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
     started = time.perf_counter()
     source = knowledge_files.load(knowledge_dir)
     analysis = indexing.analyse(source)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".build-", suffix=".sqlite3", dir=db_path.parent)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".build-", suffix=".sqlite3", dir=db_path.parent)
+    except OSError as exc:  # a read-only folder or filesystem, a full disk…
+        raise KnowledgeDatabaseError(
+            f"cannot write the knowledge database beside {db_path} ({exc}); make its folder "
+            "writable, or set DATABASE_PATH to a writable place"
+        ) from exc
     os.close(fd)
     tmp_path = Path(tmp_name)
     try:
@@ -235,6 +243,21 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
     return db_path
 
 
+def require_regular_file(db_path: Path) -> None:
+    """Refuse a FIFO, a device or a directory: opening one can block forever."""
+    try:
+        mode = os.stat(db_path).st_mode
+    except OSError as exc:
+        raise KnowledgeDatabaseError(
+            f"cannot read the knowledge database {db_path} ({exc}); run 'python -m bot build'"
+        ) from exc
+    if not stat.S_ISREG(mode):
+        raise KnowledgeDatabaseError(
+            f"the knowledge database {db_path} is not a regular file; point DATABASE_PATH at "
+            "the file 'python -m bot build' writes"
+        )
+
+
 def connect_read_only(db_path: Path) -> aiosqlite.Connection:
     """An aiosqlite connection that cannot write: the bot never changes its knowledge."""
     return aiosqlite.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -301,6 +324,7 @@ def last_good_build(db_path: Path) -> str | None:
 
 async def load(db_path: Path) -> CompiledKnowledge:
     """Read the whole compiled knowledge base, opening the file read-only."""
+    await asyncio.to_thread(require_regular_file, db_path)  # a stat can block on a mount
     try:
         async with connect_read_only(db_path) as db:
             meta_rows = await (await db.execute("SELECT key, value FROM meta")).fetchall()

@@ -60,6 +60,10 @@ class ReplacementWatch:
         self._seen = identify(self.path)
         self._missing_reported = False
 
+    def due(self) -> bool:
+        """Whether `check` would look at the file now (it does at most once per interval)."""
+        return self._clock() >= self._next_look
+
     def check(self) -> Change:
         """REPLACED once per new version, MISSING once per disappearance, else NONE."""
         now = self._clock()

@@ -7,6 +7,7 @@ polling or webhook loop with its exit codes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sys
@@ -39,7 +40,7 @@ from bot.errors import (
 from bot.logs import SecretRedactingFilter, redact_in_logs
 from bot.models import Lang
 from bot.telegram.callbacks import CallbackSigner, Kind, derive_secret, pattern
-from bot.telegram.delivery import ResilientRateLimiter, TolerantBot
+from bot.telegram.delivery import ResilientRateLimiter, TolerantBot, readable_update
 from bot.telegram.handlers import (
     INLINE_CACHE_SECONDS,
     INLINE_RATE_FACTOR,
@@ -47,6 +48,8 @@ from bot.telegram.handlers import (
     BotApplication,
 )
 from bot.telegram.messages import ADDRESSED_TO_THIS_BOT, SENT_VIA_THIS_BOT
+from bot.telegram.shutdown import BoundedStop, install_stop_signals
+from bot.telegram.webhook import WebhookServer
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -93,16 +96,30 @@ COMMANDS: dict[Lang, list[BotCommand]] = {
 }
 
 
-def build_application(settings: Settings, engine: Engine | None = None) -> BotApplication:
-    """The configured Application; post_init opens the engine (unless given) and state DB."""
+def build_application(
+    settings: Settings,
+    engine: Engine | None = None,
+    *,
+    stop: BoundedStop | None = None,
+    stop_signals: bool = False,
+) -> BotApplication:
+    """The configured Application; post_init opens the engine (unless given) and state DB.
+
+    With `stop_signals`, SIGINT/SIGTERM end run_polling in bounded time
+    (bot.telegram.shutdown); only `run_bot` asks for that, so a host program keeps its own
+    signal handling.
+    """
     token = settings.require_token()
     redact_in_logs(token)
+    settings.check_database_paths()
+    if settings.webhook_secret_token is not None:
+        redact_in_logs(settings.webhook_secret_token.get_secret_value())
     secret = (
         settings.callback_secret.get_secret_value().encode()
         if settings.callback_secret
         else derive_secret(token)
     )
-    handlers = ArticleBot(settings, CallbackSigner(secret), engine)
+    handlers = ArticleBot(settings, CallbackSigner(secret), engine, stop)
     bot = TolerantBot(
         token,
         base_url=settings.api_url,
@@ -116,6 +133,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
     )
 
     async def post_init(application: BotApplication) -> None:
+        if stop_signals:
+            install_stop_signals(handlers.stopping, end_run=True)
         await handlers.post_init(application)
         try:
             await application.bot.set_my_commands(COMMANDS["ko"])
@@ -130,6 +149,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
         # Handlers share no per-chat state (the limiter and the store are safe to interleave).
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
+        .post_stop(handlers.post_stop)
         .post_shutdown(handlers.post_shutdown)
         .build()
     )
@@ -138,7 +158,9 @@ def build_application(settings: Settings, engine: Engine | None = None) -> BotAp
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     text = filters.TEXT & ~filters.COMMAND
-    # Runs before the handlers of every update; cheap unless the knowledge file was replaced.
+    # Run before the handlers of every update: a re-sent update stops here; the knowledge
+    # check is cheap unless the file was replaced.
+    application.add_handler(TypeHandler(Update, handlers.admit_update), group=-2)
     application.add_handler(TypeHandler(Update, handlers.refresh_knowledge), group=-1)
     commands = [
         ("start", handlers.start),
@@ -184,6 +206,7 @@ def webhook_options(
     """Arguments for run_webhook/start_webhook; a secret token is always checked."""
     # Telegram sends back whatever setWebhook registered, so a fresh one per run works.
     secret = settings.checked_webhook_secret() or secrets.token_urlsafe(32)
+    redact_in_logs(secret)  # setWebhook's parameters carry it
     if not webhook_url.startswith("https://"):
         raise ConfigurationError(f"--webhook-url must be an https:// URL, not {webhook_url!r}")
     return {
@@ -204,8 +227,9 @@ def run_bot(
     port: int = 8443,
 ) -> int:
     """Run until interrupted: long polling, or a webhook when `webhook_url` is given."""
+    stop = BoundedStop()
     try:
-        application = build_application(settings)
+        application = build_application(settings, stop=stop, stop_signals=webhook_url is None)
         options = (
             webhook_options(settings, webhook_url=webhook_url, listen=listen, port=port)
             if webhook_url
@@ -218,7 +242,7 @@ def run_bot(
         if options is not None:
             log.info("serving a webhook for %s on %s:%d", webhook_url, listen, port)
             try:
-                application.run_webhook(**options)
+                asyncio.run(serve_webhook(application, stop, **options))
             except OSError as exc:  # the listening socket: port in use, or not allowed
                 print(
                     f"error: cannot listen on {listen}:{port} for the webhook "
@@ -228,7 +252,8 @@ def run_bot(
                 )
                 return 2
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            # stop_signals=None: post_init installs bounded ones (bot.telegram.shutdown).
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
     except InvalidToken:
         print(
             "error: Telegram rejected TELEGRAM_BOT_TOKEN; copy it again from @BotFather",
@@ -249,3 +274,52 @@ def run_bot(
         )
         return 1
     return 0
+
+
+async def serve_webhook(
+    application: BotApplication,
+    stop: BoundedStop,
+    *,
+    listen: str,
+    port: int,
+    url_path: str,
+    webhook_url: str,
+    secret_token: str,
+    allowed_updates: list[str],
+    handle_signals: bool = True,
+) -> None:
+    """Run the bot behind its own webhook server (bot.telegram.webhook) until a stop signal.
+
+    The lifecycle python-telegram-bot documents for a custom webhook server: initialize,
+    post_init, setWebhook, start; then stop, post_stop, shutdown, post_shutdown.
+    """
+    if handle_signals:
+        install_stop_signals(stop, end_run=False)
+    bot = application.bot
+
+    async def deliver(raw: Any) -> None:
+        update = readable_update(raw, bot)  # skipped (and logged, without data) if unreadable
+        if update is not None:
+            await application.update_queue.put(Update.de_json(update, bot))
+
+    server = WebhookServer(path=url_path, secret=secret_token, deliver=deliver)
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await bot.set_webhook(
+            webhook_url, secret_token=secret_token, allowed_updates=allowed_updates
+        )
+        await server.start(listen, port)
+        log.info("serving a webhook for %s on %s:%d", webhook_url, listen, port)
+        await application.start()
+        await stop.wait()
+        await server.stop()
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+    finally:
+        await server.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)

@@ -17,11 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import AIORateLimiter, ExtBot
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,40 @@ def is_transient(error: TelegramError) -> bool:
     """True for errors after which the request certainly did not take effect: 5xx, resets."""
     # In python-telegram-bot a 400 (BadRequest) and a timeout are NetworkErrors too.
     return type(error) is NetworkError
+
+
+def proves_not_sent(error: BaseException) -> bool:
+    """True when `error` shows the message never reached the chat.
+
+    Telegram refused it (400, 403, a migrated chat, a 429 not waited out) or nothing reached
+    it (a 5xx or a reset). A timeout, an unreadable answer or any other error after the
+    request went out proves nothing: the user may already have the reply.
+    """
+    refused = (BadRequest, Forbidden, ChatMigrated, RetryAfter, InvalidToken)
+    return isinstance(error, refused) or (isinstance(error, TelegramError) and is_transient(error))
+
+
+# Per update: python-telegram-bot runs each update, and then its error handler, in one task.
+_reply_may_have_arrived: ContextVar[bool] = ContextVar("reply_may_have_arrived", default=False)
+
+T = TypeVar("T")
+
+
+async def attempt_reply(send: Awaitable[T]) -> T:
+    """Await `send`, remembering for this update that a reply may have reached the user."""
+    before = _reply_may_have_arrived.get()
+    _reply_may_have_arrived.set(True)
+    try:
+        return await send
+    except BaseException as exc:
+        if proves_not_sent(exc):
+            _reply_may_have_arrived.set(before)
+        raise
+
+
+def reply_may_have_arrived() -> bool:
+    """Whether this update already sent something the user may have received."""
+    return _reply_may_have_arrived.get()
 
 
 def backoff(attempt: int, base: float = TRANSIENT_BACKOFF_SECONDS) -> float:

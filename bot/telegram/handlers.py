@@ -29,28 +29,34 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from bot import review, texts
 from bot.answering.context import Conversations, Turn
 from bot.answering.engine import Decision, Engine
 from bot.config import DEFAULT_FEEDBACK_SALT, Settings
-from bot.errors import InvalidCallbackError, UnknownEntryError
+from bot.errors import InvalidCallbackError, KnowledgeDatabaseError, UnknownEntryError
 from bot.knowledge import database
 from bot.knowledge.reload import Change, ReplacementWatch
 from bot.models import Answer, Lang
 from bot.state import StateStore, Vote
 from bot.telegram import formatting, keyboards
 from bot.telegram.callbacks import Action, CallbackSigner, Kind
+from bot.telegram.delivery import attempt_reply, reply_may_have_arrived
 from bot.telegram.messages import (
+    RecentIds,
     addressed_question,
+    clean_text,
     command_argument,
     describe,
     is_admin_request,
     question_text,
+    rate_key,
     user_lang,
 )
+from bot.telegram.outbox import GroupOutbox, Outgoing
 from bot.telegram.ratelimit import UserRateLimiter, Verdict
+from bot.telegram.shutdown import OUTBOX_GRACE_SECONDS, BoundedStop
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,10 @@ INLINE_RATE_FACTOR = 4
 WELCOME_EXAMPLES = 4
 # While questions come in, the unanswered log's retention is applied at most this often.
 UNANSWERED_PURGE_SECONDS = 3600.0
+# An update waits at most this long for a reload of the knowledge database; a reload that
+# takes longer than RELOAD_TIMEOUT_SECONDS is given up, so the next one can start.
+RELOAD_WAIT_SECONDS = 2.0
+RELOAD_TIMEOUT_SECONDS = 30.0
 
 
 def markup(rows: keyboards.Rows) -> InlineKeyboardMarkup | None:
@@ -90,7 +100,7 @@ def admitted(
         if message is None:
             return
         user = update.effective_user
-        verdict = self.limiter.check(user.id if user else message.chat.id)
+        verdict = self.limiter.check(rate_key(message))
         if verdict is Verdict.WARN:
             log.info("user rate limit reached in a %s chat", message.chat.type)
             await self.reply(message, texts.SLOW_DOWN(user_lang(user)))
@@ -131,7 +141,13 @@ def pressed(
 class ArticleBot:
     """The bot's handlers and the services they share (engine, state, limiter, signer)."""
 
-    def __init__(self, settings: Settings, signer: CallbackSigner, engine: Engine | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        signer: CallbackSigner,
+        engine: Engine | None,
+        stopping: BoundedStop | None = None,
+    ) -> None:
         self.settings = settings
         self.signer = signer
         self._engine = engine
@@ -139,7 +155,7 @@ class ArticleBot:
         self._count_saver: asyncio.Task[None] | None = None
         # Set when the bot opened the knowledge database itself, so it can notice a rebuild.
         self._watch: ReplacementWatch | None = None
-        self._reloading = False
+        self._reload: asyncio.Task[None] | None = None
         self._purged_at = float("-inf")  # monotonic time of the last unanswered-log purge
         self._background: set[asyncio.Task[None]] = set()
         self.limiter = UserRateLimiter(settings.user_rate_limit, settings.user_rate_window_seconds)
@@ -150,6 +166,10 @@ class ArticleBot:
         self.conversations = Conversations(
             idle_seconds=settings.context_idle_seconds, max_size=settings.context_max_chats
         )
+        # Group replies wait here for the group's Telegram budget, not in an update slot.
+        self.outbox = GroupOutbox()
+        self.stopping = stopping or BoundedStop()
+        self._seen_updates = RecentIds()
 
     @property
     def engine(self) -> Engine:
@@ -172,10 +192,19 @@ class ArticleBot:
             await database.ensure_built(path, self.settings.knowledge_dir)
             self._watch = ReplacementWatch(path, self.settings.knowledge_reload_seconds)
             self._watch.mark()  # before loading, so a rebuild during the load is noticed
-            self._engine = await Engine.open(path)
+            try:
+                async with asyncio.timeout(RELOAD_TIMEOUT_SECONDS):
+                    self._engine = await Engine.open(path)
+            except TimeoutError as exc:
+                raise KnowledgeDatabaseError(
+                    f"opening the knowledge database {path} took over "
+                    f"{RELOAD_TIMEOUT_SECONDS:.0f} s (a stalled disk or network mount?); "
+                    "check DATABASE_PATH"
+                ) from exc
+        salt = self.settings.feedback_salt
         self._state = await StateStore.open(
             self.settings.state_database_path,
-            salt=self.settings.feedback_salt.get_secret_value(),
+            salt=salt.get_secret_value() if salt is not None else None,
         )
         await self._purge_unanswered()
         # Saving counts once per question costs a transaction each (a fifth of a reply's
@@ -183,14 +212,23 @@ class ArticleBot:
         self._count_saver = asyncio.create_task(
             self._save_counts_periodically(), name="save-question-counts"
         )
-        if self.settings.feedback_salt.get_secret_value() == DEFAULT_FEEDBACK_SALT:
+        if salt is not None and salt.get_secret_value() == DEFAULT_FEEDBACK_SALT:
             log.warning(
                 "FEEDBACK_SALT is the default; set a random value in .env so user "
                 "hashes cannot be recomputed from public user ids"
             )
 
+    async def post_stop(self, application: BotApplication) -> None:
+        """Send the queued group replies that fit in the time left before the deadline."""
+        await self.outbox.close(self.stopping.time_left(OUTBOX_GRACE_SECONDS))
+
     async def post_shutdown(self, application: BotApplication) -> None:
         """Stop saving counts periodically and close the state database (saving the rest)."""
+        await self.outbox.close(0)  # without post_stop (tests), nothing queued is sent
+        if self._reload is not None:  # a stuck reload must not hold up the stop
+            self._reload.cancel()  # its thread may stay stuck; the task ends at once
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reload
         if self._count_saver is not None:
             self._count_saver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -200,26 +238,56 @@ class ArticleBot:
             await self._state.close()
             self._state = None
 
-    async def refresh_knowledge(self, update: object, context: Context) -> None:
-        """Before each update: reload the engine if the knowledge database was rebuilt."""
-        watch = self._watch
-        if watch is None or self._reloading:
-            return
-        change = watch.check()
-        if change is Change.MISSING:
-            log.warning(
-                "knowledge database %s is gone; still answering from memory. "
-                "Run 'python -m bot build' to recreate it",
-                watch.path,
-            )
-        elif change is Change.REPLACED:
-            await self._reload(watch)
+    async def admit_update(self, update: object, context: Context) -> None:
+        """Before everything: handle each update id once, and let a stop cut this one off."""
+        self.stopping.track_current_handler()
+        if isinstance(update, Update) and not self._seen_updates.add(update.update_id):
+            log.info("update %d arrived again; it was handled already", update.update_id)
+            raise ApplicationHandlerStop
 
-    async def _reload(self, watch: ReplacementWatch) -> None:
-        """Swap in an engine loaded from the new file; keep the old one if it is unreadable."""
-        self._reloading = True
+    async def refresh_knowledge(self, update: object, context: Context) -> None:
+        """Before each update: reload the engine if the knowledge database was rebuilt.
+
+        The look at the file and the load run in a task of their own, off the event loop's
+        thread, under a timeout: a file that blocks (a stalled network mount) delays an
+        update by at most RELOAD_WAIT_SECONDS and never blocks the next reload.
+        """
+        watch = self._watch
+        if watch is None:
+            return
+        if self._reload is None:
+            if not watch.due():
+                return
+            self._reload = asyncio.create_task(self._check_and_reload(watch), name="reload")
+        # Wait a little, so the message after a rebuild is answered from the new version.
+        await asyncio.wait({self._reload}, timeout=RELOAD_WAIT_SECONDS)
+
+    async def _check_and_reload(self, watch: ReplacementWatch) -> None:
         try:
-            watch.mark()
+            async with asyncio.timeout(RELOAD_TIMEOUT_SECONDS):
+                change = await asyncio.to_thread(watch.check)
+                if change is Change.MISSING:
+                    log.warning(
+                        "knowledge database %s is gone; still answering from memory. "
+                        "Run 'python -m bot build' to recreate it",
+                        watch.path,
+                    )
+                elif change is Change.REPLACED:
+                    await self._reload_engine(watch)
+        except TimeoutError:
+            log.error(
+                "knowledge database %s: looking at or loading it took over %.0f s (a stalled "
+                "disk or network mount?); still answering from the loaded version",
+                watch.path,
+                RELOAD_TIMEOUT_SECONDS,
+            )
+        finally:
+            self._reload = None
+
+    async def _reload_engine(self, watch: ReplacementWatch) -> None:
+        """Swap in an engine loaded from the new file; keep the old one if it is unreadable."""
+        try:
+            await asyncio.to_thread(watch.mark)
             engine = await Engine.open(watch.path)
         except Exception as exc:  # whatever is wrong with the new file, keep serving
             log.error(
@@ -231,8 +299,6 @@ class ArticleBot:
         else:
             self._engine = engine
             log.info("reloaded %s: %d entries", watch.path, len(engine.entries))
-        finally:
-            self._reloading = False
 
     # --------------------------------------------------------------------- commands
 
@@ -383,11 +449,19 @@ class ArticleBot:
         assert query is not None  # `pressed` checked
         await query.answer()
         html, rows = self._topics_page(action.lang, action.page)
-        try:
-            await query.edit_message_text(html, reply_markup=markup(rows))
-        except BadRequest as exc:  # a double tap: the page is already shown
-            if "not modified" not in exc.message.lower():
-                raise
+
+        async def edit() -> None:
+            try:
+                await query.edit_message_text(html, reply_markup=markup(rows))
+            except BadRequest as exc:  # a double tap: the page is already shown
+                if "not modified" not in exc.message.lower():
+                    raise
+
+        where = query.message
+        if where is not None and where.chat.type != ChatType.PRIVATE:
+            self.outbox.submit(where.chat.id, Outgoing(edit))  # edits count against the group
+        else:
+            await edit()
 
     @pressed
     async def unknown_button(self, action: Action, update: Update, context: Context) -> None:
@@ -403,7 +477,7 @@ class ArticleBot:
             return
         if self.inline_limiter.check(inline_query.from_user.id) is not Verdict.ALLOW:
             return  # Telegram simply shows no results; nothing to tell the user
-        text = inline_query.query.strip()
+        text = clean_text(inline_query.query).strip()
         answers = self.engine.answers(
             text, limit=MAX_INLINE_RESULTS, lang=user_lang(inline_query.from_user)
         )
@@ -427,6 +501,10 @@ class ArticleBot:
         log.error("error while handling %s", describe(update), exc_info=context.error)
         if not isinstance(update, Update):
             return
+        if reply_may_have_arrived():
+            # At most one message per question: the answer may be there already.
+            log.info("no apology for %s: a reply may have been delivered", describe(update))
+            return
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer(
@@ -442,16 +520,24 @@ class ArticleBot:
     # --------------------------------------------------------------------- replies
 
     async def reply(self, message: Message, html: str, rows: keyboards.Rows | None = None) -> None:
-        """Reply to `message`, threaded to it outside private chats."""
-        threaded = message.chat.type != ChatType.PRIVATE
-        await message.reply_text(
-            html,
-            reply_markup=markup(rows or []),
-            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
-            if threaded
-            else None,
-            do_quote=False if not threaded else None,
-        )
+        """Reply to `message`: at once in private chats, through the group's queue elsewhere."""
+        if message.chat.type == ChatType.PRIVATE:
+            await attempt_reply(
+                message.reply_text(html, reply_markup=markup(rows or []), do_quote=False)
+            )
+            return
+        threaded = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+        lang = user_lang(message.from_user)
+
+        async def send() -> None:
+            await message.reply_text(
+                html, reply_markup=markup(rows or []), reply_parameters=threaded
+            )
+
+        async def notice() -> None:
+            await message.reply_text(texts.TOO_MANY_AT_ONCE(lang), reply_parameters=threaded)
+
+        self.outbox.submit(message.chat.id, Outgoing(send, notice))
 
     async def _command_question(
         self, message: Message, update: Update, context: Context, *, short: bool

@@ -12,6 +12,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TypeAlias
+
+# Whom a limit applies to: a user id, or (chat id, sender chat id) for a message sent as a
+# chat (an anonymous admin, a channel), where the user id is a shared placeholder.
+RateKey: TypeAlias = int | tuple[int, int]
 
 
 class Verdict(Enum):
@@ -48,11 +53,11 @@ class UserRateLimiter:
         self.limit = limit
         self.window = window_seconds
         self._clock = clock
-        self._users: dict[int, _UserWindow] = {}
+        self._users: dict[RateKey, _UserWindow] = {}
         self._sweep_every = sweep_every
         self._checks = 0
 
-    def check(self, user_id: int) -> Verdict:
+    def check(self, user_id: RateKey) -> Verdict:
         """Record one request from `user_id` and say whether to serve it."""
         now = self._clock()
         self._checks += 1
