@@ -68,7 +68,20 @@ def analyse(source: KnowledgeSource, policy: ScoringPolicy = DEFAULT_POLICY) -> 
     for entry in source.entries:
         about = [word for fact in entry.facts for word in fact.about if not is_question(word)]
         topic_terms.update(t for word in about for t in analyser.terms(normalize(word)))
-    known = {term for term, _ in vocabulary} | used
+    # Every word the knowledge itself writes, analysed or as written: none of them is a
+    # "contrast" or a stranger (최대 is the salary's own word, whatever its analysis).
+    written = {
+        token
+        for entry in source.entries
+        for text in (
+            *entry.questions,
+            *entry.keywords,
+            entry.topic,
+            *(word for fact in entry.facts for word in (*fact.about, fact.value)),
+        )
+        for token in normalize(text).split()
+    }
+    known = {term for term, _ in vocabulary} | used | written
     return Analysis(question_rows, vocabulary, names, used, neighbours.build(topic_terms, known))
 
 

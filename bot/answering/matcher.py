@@ -82,7 +82,9 @@ class Matcher:
         self.normalizer = Normalizer(compiled.aliases)
         found = compiled.neighbours
         self._not_typos = found.real_words | found.contrasts.keys()
-        self.analyzer = Analyzer(compiled.lexicon, compiled.subject, self._not_typos)
+        # Contrast words are kept whole (고등학교, not 고등 + 학교); real words only escape the
+        # typo correction, the analyser reads them as any other word.
+        self.analyzer = Analyzer(compiled.lexicon, compiled.subject, found.contrasts.keys())
         self.entries = {e.id: e for e in compiled.entries}
         self._entry_ids = [e.id for e in compiled.entries]
         self._entry_index = {entry_id: i for i, entry_id in enumerate(self._entry_ids)}
