@@ -85,6 +85,9 @@ _DATE_PARTS: dict[AnswerType, re.Pattern[str]] = {
 }
 
 _K = r"\s*"  # Korean questions come spaced or not: 몇 년도 / 몇년도
+# An English question word asks when it opens the question or a clause of its own ("where
+# did…"), not inside a relative clause ("the challenge where Kim gave a talk").
+_EN_ASKS = r"(?:^|[.?!,:;]\s*|\b(?:and|so|then|but|btw|hey|ok|okay|me|us|know|say|says|tell)\s+)\W*"
 _ORGS = "회사|기업|기관|단체|연구소|연구기관|조직|대학|학교|매체|신문|언론|팀"
 _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     # Question words first: "어디서 발표한 수치" asks where, whatever nouns come along.
@@ -100,7 +103,7 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.MONTH, rf"몇{_K}월|what month|which month"),
     (AnswerType.DAY, rf"며칠|몇{_K}일|what date|which day|what day"),
     (AnswerType.COUNT, rf"몇{_K}(?:명|개|번|차례|건|곳|군데|가지)|how many"),
-    (AnswerType.WHEN, r"언제|\bwhen\b"),
+    (AnswerType.WHEN, rf"언제|{_EN_ASKS}when\b"),
     # "X 이름" names the kind of X: a place's name is asked with "어디" in mind.
     (AnswerType.PLACE, rf"(?:장소|곳|지역|동네|건물){_K}(?:의{_K})?이름"),
     (AnswerType.WHO, rf"(?:사람|인물){_K}(?:의{_K})?이름"),
@@ -115,10 +118,10 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ),
     (
         AnswerType.PLACE,
-        rf"어디|어느{_K}(?:지역|나라|도시|구|곳|동네|국가)|\bwhere\b|"
+        rf"어디|어느{_K}(?:지역|나라|도시|구|곳|동네|국가)|{_EN_ASKS}where\b|"
         r"which (?:country|city|region|place|district|area)",
     ),
-    (AnswerType.WHO, r"누구|누가|누군|누굴|\bwho\b|\bwhom\b|\bwhose\b"),
+    (AnswerType.WHO, rf"누구|누가|누군|누굴|{_EN_ASKS}(?:who|whom|whose)\b"),
     (AnswerType.AMOUNT, rf"얼마(?!{_K}나)|how much"),
     (AnswerType.SCORE, rf"몇{_K}점|몇으로|몇이야|몇이|what number|what score|what level"),
     (AnswerType.REASON, r"왜|\bwhy\b"),
@@ -132,11 +135,12 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.WHEN, r"시기|시점"),
     (AnswerType.COUNT, r"인원|number of"),
     (AnswerType.SCORE, r"수치|점수|\bscore|rating"),
-    (AnswerType.ORG, r"매체|언론사|신문사|소속"),
+    (AnswerType.ORG, rf"매체|언론사|신문사|소속|(?:{_ORGS}){_K}(?:은|는|이|가)?{_K}어디|기관"),
     (AnswerType.TITLE, r"(?<!부)제목|타이틀|헤드라인|\btitle|\bheadline|titled"),
     (
         AnswerType.NAME,
-        r"이름|명칭|뭐라고\s*(?:불|부르|하는)|\bname\b|\bnamed\b|\bcalled\b|acronym",
+        r"이름|명칭|약칭|약자|줄임말|뭐라고\s*(?:불|부르|하는)|\bname\b|\bnamed\b|\bcalled\b|"
+        r"acronym|abbreviation|stands? for",
     ),
     (AnswerType.ROLE, r"직무|직책|역할|포지션|직위|직함|what (?:role|position|job)|\bas what\b"),
     (AnswerType.REASON, r"이유|까닭|원인|reason"),
