@@ -131,13 +131,13 @@ class Engine:
         if alone.answer.answered and not follows:
             return alone  # a new topic: context never changes a self-contained question
         asked, in_terms = self._with_context(analysis, terms, context)
-        in_context = self._decide(question, lang, asked, in_terms, context)
+        in_context = self._decide(question, lang, asked, in_terms, context, own=terms)
         if in_context.answer.answered and self._grounded(terms, in_context, context):
             return in_context
         if (
             alone.answer.answered
             and alone.answer.score >= self.threshold
-            and (not points_back(stripped) or self._names_its_topic(terms, alone))
+            and (not points_back(stripped) or self._names_its_topic(terms, alone.answer.id or ""))
         ):
             # A short question that stands on its own after all; or one whose "he" is the
             # article's subject and whose own words name the topic ("when did he graduate").
@@ -153,13 +153,15 @@ class Engine:
         """True when the entry's words or its facts' subjects include `term` (최대 of a salary)."""
         return self.matcher.mentions(entry_id, term) or self._facts.singles_out(entry_id, term)
 
-    def _names_its_topic(self, terms: Sequence[QueryTerm], decision: Decision) -> bool:
-        """True when the question's own words are all known and all about the answer's entry."""
+    def _names_its_topic(
+        self, terms: Sequence[QueryTerm], entry_id: str, *, allow_none: bool = False
+    ) -> bool:
+        """True when the question's own known words are all about the entry (and, unless
+        `allow_none`, there is at least one)."""
         own = [t for t in terms if t.text in self._content(terms) and t.matches]
-        entry_id = decision.answer.id or ""
-        return bool(own) and all(
-            any(self._speaks_of(entry_id, m) for m, _ in t.matches) for t in own
-        )
+        if not own:
+            return allow_none
+        return all(any(self._speaks_of(entry_id, m) for m, _ in t.matches) for t in own)
 
     def _grounded(self, terms: Sequence[QueryTerm], decision: Decision, context: Turn) -> bool:
         """A follow-up's answer must stay with what was being discussed, and whatever the
@@ -168,9 +170,11 @@ class Engine:
         if content and not any(t.matches for t in content):
             return False
         # Whatever known thing the follow-up names, the answer must be about it too ("그분이
-        # 제시한 연봉은?" is not answered by the entry on Jeff Dean's offer).
+        # 제시한 연봉은?" is not answered by the entry on Jeff Dean's offer), unless the answer
+        # is a fact of exactly the asked kind ("그 교수 어느 학부 소속이야?" → his department).
         entry_id = decision.answer.id or ""
-        named = [t for t in content if t.matches]
+        typed = decision.analysis.specific and decision.considered[-1][1].fact is not None
+        named = [] if typed else [t for t in content if t.matches]
         foreign = sum(
             t.weight for t in named if not any(self._speaks_of(entry_id, m) for m, _ in t.matches)
         )
@@ -263,6 +267,7 @@ class Engine:
         analysis: QuestionAnalysis,
         terms: list[QueryTerm],
         context: Turn | None = None,
+        own: Sequence[QueryTerm] = (),
     ) -> Decision:
         """Check the best entries for `terms`, in order, for one that states what is asked.
 
@@ -303,6 +308,7 @@ class Engine:
                 and analysis.specific
                 and result.fact is not None
                 and self._shares_topic(match.entry.id, context)
+                and self._names_its_topic(own, match.entry.id, allow_none=True)
             )
             if result.ok and (strong or pinned or on_topic):
                 answer = self._answer(question, match.entry, lang, match.score, result.fact)

@@ -70,7 +70,7 @@ def build(topic_terms: Iterable[str], vocabulary: Iterable[str]) -> Neighbours:
     for term in sorted(set(topic_terms)):
         for word in _neighbours(kiwi, ids, term):
             # 졸업식 is a kind of 졸업, found by prefix anyway; only other words contrast.
-            if word not in known and not word.startswith(term):
+            if word not in known and term not in word:
                 contrasts.setdefault(word, set()).add(term)
     typos = TypoIndex(sorted(known))
     # Common nouns and verbs only: a rare proper noun (임태훈) is likelier a typo of a known

@@ -118,7 +118,10 @@ def check(
         # Another number than the entry states ("2025년까지"), or a sibling of a word the
         # entry uses ("영국" where it says 일본, "고등학교" where it says 대학교).
         if (_NUMBER_RE.fullmatch(t.text) and not mentions(entry.id, t.text))
-        or any(mentions(entry.id, sibling) for sibling in contrasts.get(t.text, ()))
+        or (
+            any(mentions(entry.id, sibling) for sibling in contrasts.get(t.text, ()))
+            and not _contains_own_word(t.text, entry.id, mentions)
+        )
     )
     if conflicts or not entry.facts:
         return Check(conflicts=conflicts)
@@ -194,3 +197,14 @@ def _names(facts: FactIndex, entry_id: str, position: int, named: set[str]) -> b
     """True when the fact names one of `named` (일론머스크 names 머스크)."""
     own = facts.value(entry_id, position) | facts.about(entry_id, position)
     return any(name in term for name in named for term in own)
+
+
+def _contains_own_word(word: str, entry_id: str, mentions: Callable[[str, str], bool]) -> bool:
+    """True when a word of the entry's is part of `word` (석박사 holds 박사): a compound of
+    the entry's own topic, not a sibling of it."""
+    return any(
+        mentions(entry_id, word[i:j])
+        for i in range(len(word))
+        for j in range(i + 2, len(word) + 1)
+        if (i, j) != (0, len(word))
+    )
