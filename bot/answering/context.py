@@ -32,8 +32,16 @@ _CONTINUING = re.compile(
 )
 # "더 자세히", "tell me more": more of the same topic.
 _MORE = re.compile(
-    r"더\s*자세히|자세히|좀\s*더|더\s*알려|더\s*말해|자세한|"
+    r"더\s*자세히|자세히|좀\s*더|더\s*알려|더\s*말해|자세한|구체적으로|specifically|"
     r"tell me more|more (?:about|details?|info)|\belaborate\b|in detail|go on",
+    re.IGNORECASE,
+)
+
+
+# "그 다음은?", "다 배우고 나면요?", "and then?": what the article says next.
+_NEXT = re.compile(
+    r"그\s*다음|그\s*후|그\s*뒤|나면요?\??$|나서는|그러고\s*나서|and then|after that|"
+    r"what next|then what",
     re.IGNORECASE,
 )
 
@@ -56,6 +64,11 @@ def points_back(text: str) -> bool:
 def asks_for_more(text: str) -> bool:
     """True for "더 자세히", "tell me more" and the like."""
     return _MORE.search(text) is not None
+
+
+def asks_what_next(text: str) -> bool:
+    """True for "그 다음은?", "다 배우고 나면요?", "and then?"."""
+    return _NEXT.search(text.strip()) is not None
 
 
 def without_more(text: str) -> str:

@@ -10,7 +10,13 @@ from pathlib import Path
 
 from bot.answering import verify
 from bot.answering.analysis import QuestionAnalysis, analyse, is_question
-from bot.answering.context import Turn, asks_for_more, points_back, without_more
+from bot.answering.context import (
+    Turn,
+    asks_for_more,
+    asks_what_next,
+    points_back,
+    without_more,
+)
 from bot.answering.matcher import QUESTION_WORDS, Match, Matcher, QueryTerm
 from bot.answering.normalize import ENGLISH_QUESTION_WORDS, detect_lang, strip_addressing
 from bot.answering.passages import Passages
@@ -114,11 +120,22 @@ class Engine:
         question = text[:MAX_QUESTION_CHARS]
         stripped = strip_addressing(question)
         lang = lang or detect_lang(stripped)
-        if context is not None and context.entry_id in self._entries and asks_for_more(stripped):
-            rest = without_more(stripped)
-            if not self._content(self.matcher.query_terms(rest[:MAX_MATCH_CHARS])):
-                return self._more(question, self._entries[context.entry_id], lang)
-            stripped = rest
+        if context is not None and context.entry_id in self._entries:
+            if asks_for_more(stripped):
+                rest = without_more(stripped)
+                rest_terms = self.matcher.query_terms(rest[:MAX_MATCH_CHARS])
+                if not self._content(rest_terms):
+                    return self._more(question, self._entries[context.entry_id], lang)
+                # "구체적으로 뭘 배우고 싶대요?": the detail sits in the passage around.
+                closer = self._in_passage(question, lang, rest, rest_terms, context)
+                if closer is not None:
+                    return closer
+                stripped = rest
+            if asks_what_next(stripped):
+                following = self._passages.after(context.entry_id)
+                if following is not None:
+                    answer = self._answer(question, self._entries[following], lang, 100.0)
+                    return Decision(answer, analyse(stripped), ())
         analysis = analyse(stripped)
         terms = self.matcher.query_terms(stripped[:MAX_MATCH_CHARS])
         alone = self._decide(question, lang, analysis, terms)
@@ -251,6 +268,17 @@ class Engine:
             and t.text != subject
             and not is_question(t.text)
         ]
+
+    def _in_passage(
+        self, question: str, lang: Lang, text: str, terms: list[QueryTerm], context: Turn
+    ) -> Decision | None:
+        """The entry next to the conversation's in the article that the question is about."""
+        around = set(self._passages.around(context.entry_id).entry_ids) - {context.entry_id}
+        for match in self.matcher.rank(terms, limit=len(self._entries)):
+            if match.entry.id in around and match.score >= self.policy.context_threshold:
+                answer = self._answer(question, match.entry, lang, match.score)
+                return Decision(answer, analyse(text), ())
+        return None
 
     def _more(self, question: str, entry: Entry, lang: Lang) -> Decision:
         """ "더 자세히": the entry's answer with those of the passage around it, quoted whole."""

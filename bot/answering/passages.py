@@ -50,6 +50,18 @@ class Passages:
         end = self._spans[window.stop - 1][1]
         return Passage(self._body[start:end], tuple(entry for _, entry in inside))
 
+    def after(self, entry_id: str) -> str | None:
+        """The entry quoting the sentence right after this entry's: what the article says next."""
+        own = self._sentences.get(entry_id)
+        if own is None:
+            return None
+        following = sorted(
+            (ids.start, -len(ids), entry)
+            for entry, ids in self._sentences.items()
+            if ids.start >= own.stop
+        )
+        return following[0][2] if following else None
+
 
 def _overlap(a: range, b: range) -> bool:
     return a.start < b.stop and b.start < a.stop
