@@ -323,6 +323,7 @@ class Engine:
                 self.matcher.mentions,
                 holder,
                 self.knowledge.neighbours.contrasts,
+                self.matcher.not_typos,
             )
             considered.append((match, result))
             strong = match.score >= self.threshold

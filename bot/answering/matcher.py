@@ -81,7 +81,7 @@ class Matcher:
         self.policy = policy
         self.normalizer = Normalizer(compiled.aliases)
         found = compiled.neighbours
-        self._not_typos = found.real_words | found.contrasts.keys()
+        self.not_typos = found.real_words | found.contrasts.keys()
         # Contrast words are kept whole (고등학교, not 고등 + 학교); real words only escape the
         # typo correction, the analyser reads them as any other word.
         self.analyzer = Analyzer(compiled.lexicon, compiled.subject, found.contrasts.keys())
@@ -227,7 +227,7 @@ class Matcher:
         return cached
 
     def _resolve_uncached(self, text: str) -> QueryTerm:
-        if text in self._not_typos:  # a real word the knowledge does not use: not a typo
+        if text in self.not_typos:  # a real word the knowledge does not use: not a typo
             return QueryTerm(text, self._unknown_weight, (), False)
         if text not in self.knowledge.vocabulary and is_question(text):
             # "기간", "날짜": what kind of answer is wanted, not a topic the article lacks.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.analysis import AnswerType, QuestionAnalysis, is_question
@@ -109,6 +109,7 @@ def check(
     mentions: Callable[[str, str], bool],
     holder: Sequence[str] = (),
     contrasts: Mapping[str, Iterable[str]] | None = None,
+    strangers: Container[str] = (),
 ) -> Check:
     """Whether `entry` states what the question (`analysis`, `terms`) asks."""
     contrasts = contrasts or {}
@@ -168,7 +169,7 @@ def check(
         m in own for t in terms if t.is_name for m, _ in t.matches
     )
     asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1 and names_own
-    strays = _strays(entry, terms, mentions)
+    strays = _strays(entry, terms, mentions, strangers)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(fact=fact_of(chosen), pinned=narrowed or asked_for, strays=strays)
     # Several facts of the asked kind and none singled out ("연봉 얼마야": dollars and won,
@@ -177,17 +178,21 @@ def check(
 
 
 def _strays(
-    entry: Entry, terms: Sequence[QueryTerm], mentions: Callable[[str, str], bool]
+    entry: Entry,
+    terms: Sequence[QueryTerm],
+    mentions: Callable[[str, str], bool],
+    strangers: Container[str],
 ) -> float:
-    """The share of the question's weight in known words the entry does not use
-    ("졸업 논문 주제" asked of the lecture's topic); question words and fragments aside."""
+    """The share of the question's weight in words the entry does not use: known words of
+    other entries ("졸업 논문 주제" asked of the lecture's topic), and dictionary words the
+    knowledge never uses ("개교"); question words, fragments and unknown filler aside."""
     total = sum(t.weight for t in terms) or 1.0
     stray = sum(
         t.weight
         for t in terms
-        if t.matches
-        and len(t.text) > 1
+        if len(t.text) > 1
         and t.text not in QUESTION_WORDS
+        and (t.matches or t.text in strangers)
         and not any(mentions(entry.id, m) for m, _ in t.matches)
     )
     return stray / total
