@@ -57,6 +57,9 @@ MISSING: dict[str, Text] = {
     "reason": Text("이유는", "the reason"),
     "statement": Text("그런 말은", "any such statement"),
 }
+IN_THE_ARTICLES_WORDS = Text(
+    "기사에는 이렇게 나와요: “{quote}”", "The article puts it this way: “{quote}”"
+)
 MAYBE = Text("이런 걸 물어보시겠어요?", "Maybe:")
 SEE_TOPICS = Text(
     "/topics 로 기사가 다루는 주제를 볼 수 있어요.", "Send /topics to see what it does cover."

@@ -167,6 +167,8 @@ class QuestionAnalysis:
     """Every part of a date asked for ("몇 년 몇 월": year and month)."""
     holder: str = ""
     """For a name or title: whose, as written ("카페 이름" → 카페)."""
+    in_words: bool = False
+    """It asks for the article's own words ("어떤 사자성어로 표현했어?", "뭐라고 했어?")."""
 
     def accepts(self, fact_type: FactType, value: str) -> bool:
         """True when a fact of `fact_type` with `value` answers this question."""
@@ -180,6 +182,12 @@ class QuestionAnalysis:
         return self.answer_type not in (AnswerType.ANY, AnswerType.DEFINITION)
 
 
+# Questions for the article's own wording: the quote is the answer.
+_IN_WORDS = re.compile(
+    r"표현|사자성어|어떤\s*말로|무슨\s*말로|어떤\s*단어|"
+    r"뭐라고\s*(?:했|말|표현|적|썼|나와|하)|"
+    r"자평|in what words|what words|how did .{0,40}(?:put|describe|phrase|word)|what (?:term|phrase)"
+)
 # The word before "이름"/"제목" says whose name is asked: "카페 이름", "논문의 제목".
 _HOLDER = re.compile(r"([가-힣a-z0-9]+?)(?:의)?\s*(?:이름|제목|명칭)")
 
@@ -198,7 +206,8 @@ def analyse(question: str) -> QuestionAnalysis:
     if answer_type in (AnswerType.NAME, AnswerType.TITLE):
         found = _HOLDER.search(text)
         holder = found.group(1) if found else ""
-    return QuestionAnalysis(answer_type, excluding, parts, holder)
+    in_words = _IN_WORDS.search(text) is not None
+    return QuestionAnalysis(answer_type, excluding, parts, holder, in_words)
 
 
 @functools.lru_cache(maxsize=8192)

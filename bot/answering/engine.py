@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import texts
 from bot.answering import verify
 from bot.answering.analysis import QuestionAnalysis, analyse, is_question
 from bot.answering.context import (
@@ -24,6 +26,7 @@ from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.answering.verify import Check
 from bot.errors import UnknownEntryError
 from bot.knowledge import database
+from bot.knowledge.files import fold_whitespace
 from bot.models import Answer, ArticleInfo, Entry, Fact, Lang, Suggestion
 
 MAX_QUESTION_CHARS = 4096
@@ -341,6 +344,9 @@ class Engine:
             )
             if result.ok and (strong or pinned or on_topic):
                 answer = self._answer(question, match.entry, lang, match.score, result.fact)
+                if analysis.in_words and lang == "ko":  # the article's words, as written
+                    text = texts.IN_THE_ARTICLES_WORDS(lang, quote=fold_whitespace(answer.quote))
+                    answer = dataclasses.replace(answer, answer=text)
                 entry_id = match.entry.id
                 # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
                 asked = [t.text for t in terms if self.matcher.mentions(entry_id, t.text)]

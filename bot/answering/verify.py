@@ -8,6 +8,7 @@ asked thing: "오픈AI 설립 연도" matches the entry on OpenAI's founders, wh
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
@@ -102,6 +103,27 @@ class FactIndex:
 
 
 def check(
+    entry: Entry,
+    analysis: QuestionAnalysis,
+    terms: Sequence[QueryTerm],
+    facts: FactIndex,
+    mentions: Callable[[str, str], bool],
+    holder: Sequence[str] = (),
+    contrasts: Mapping[str, Iterable[str]] | None = None,
+    strangers: Container[str] = (),
+) -> Check:
+    """Whether `entry` states what the question (`analysis`, `terms`) asks."""
+    result = _check(entry, analysis, terms, facts, mentions, holder, contrasts, strangers)
+    if analysis.in_words and result.ok:
+        # "어떤 사자성어로 표현했어?": the entry's quote is the answer, so the entry need only be
+        # the one the question is about.
+        result = dataclasses.replace(
+            result, pinned=True, strays=_strays(entry, terms, mentions, strangers)
+        )
+    return result
+
+
+def _check(
     entry: Entry,
     analysis: QuestionAnalysis,
     terms: Sequence[QueryTerm],
