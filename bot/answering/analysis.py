@@ -186,7 +186,8 @@ class QuestionAnalysis:
 _IN_WORDS = re.compile(
     r"표현|사자성어|어떤\s*말로|무슨\s*말로|어떤\s*단어|"
     r"뭐라고\s*(?:했|말|표현|적|썼|나와|하)|"
-    r"자평|in what words|what words|how did .{0,40}(?:put|describe|phrase|word)|what (?:term|phrase)"
+    r"자평|in what words|what words|what (?:term|phrase)|"
+    r"how did .{0,40}(?:put|describe|phrase|word)"
 )
 # The word before "이름"/"제목" says whose name is asked: "카페 이름", "논문의 제목".
 _HOLDER = re.compile(r"([가-힣a-z0-9]+?)(?:의)?\s*(?:이름|제목|명칭)")
