@@ -174,6 +174,8 @@ class QuestionAnalysis:
         """True when a fact of `fact_type` with `value` answers this question."""
         if fact_type not in ACCEPTS[self.answer_type]:
             return False
+        if self.answer_type is AnswerType.NAME and _PERSON_ROLE.search(self.holder):
+            return fact_type is FactType.PERSON  # "사진기자 이름" is a person's, not a firm's
         return all(_DATE_PARTS[part].search(value) for part in self.date_parts)
 
     @property
@@ -182,6 +184,11 @@ class QuestionAnalysis:
         return self.answer_type not in (AnswerType.ANY, AnswerType.DEFINITION)
 
 
+# Nouns for people by their role: their name is a person's name.
+_PERSON_ROLE = re.compile(
+    r"(?:기자|교수|사람|소장|대표|창업자|설립자|인물|직원|연구원|연구자|학생|박사|선수|작가|"
+    r"감독|회장|사장|총장|원장|수장)$"
+)
 # Questions for the article's own wording: the quote is the answer.
 _IN_WORDS = re.compile(
     r"표현|사자성어|어떤\s*말로|무슨\s*말로|어떤\s*단어|"
