@@ -19,6 +19,7 @@ class FactType(StrEnum):
     COUNT = "count"
     MONEY = "money"
     SCORE = "score"
+    ORDINAL = "ordinal"
     AGE = "age"
     DURATION = "duration"
     NAME = "name"

@@ -49,6 +49,7 @@ MISSING: dict[str, Text] = {
     "amount": Text("그 액수는", "the amount"),
     "score": Text("그 점수는", "the score"),
     "rank": Text("순위는", "the rank"),
+    "ordinal": Text("몇 번째인지는", "which one in order"),
     "age": Text("나이는", "the age"),
     "duration": Text("기간은", "how long"),
     "name": Text("이름은", "the name"),

@@ -32,6 +32,7 @@ class AnswerType(StrEnum):
     AMOUNT = "amount"
     SCORE = "score"
     RANK = "rank"
+    ORDINAL = "ordinal"
     AGE = "age"
     DURATION = "duration"
     NAME = "name"
@@ -62,7 +63,8 @@ ACCEPTS: dict[AnswerType, frozenset[FactType]] = {
     AnswerType.COUNT: frozenset({FactType.COUNT}),
     AnswerType.AMOUNT: _QUANTITIES | {FactType.DURATION},
     AnswerType.SCORE: frozenset({FactType.SCORE}),
-    AnswerType.RANK: frozenset(),  # no fact type is a rank: the order is not a stated fact
+    AnswerType.RANK: frozenset(),  # a placing ("최종 순위") the article never gives
+    AnswerType.ORDINAL: frozenset({FactType.ORDINAL}),
     AnswerType.AGE: frozenset({FactType.AGE}),
     AnswerType.DURATION: frozenset({FactType.DURATION}),
     AnswerType.NAME: frozenset({FactType.NAME, FactType.PERSON, FactType.ORG}),
@@ -97,7 +99,8 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         r"how many years (?:of|did|was|were)",
     ),
     (AnswerType.AGE, rf"몇{_K}살|how old"),
-    (AnswerType.RANK, rf"몇{_K}(?:위|등|번째)|what rank|which rank"),
+    (AnswerType.ORDINAL, rf"몇{_K}번째|\bthe first\b|\bfirst (?:korean|person|one)\b"),
+    (AnswerType.RANK, rf"몇{_K}(?:위|등)|what rank|which rank"),
     (AnswerType.TIME_OF_DAY, r"오전.{0,6}오후|오후.{0,6}오전|몇\s*시|what time|morning or"),
     (AnswerType.YEAR, rf"몇{_K}년(?!{_K}짜리|{_K}동안)|what year|which year|in what year"),
     (AnswerType.MONTH, rf"몇{_K}월|what month|which month"),
@@ -131,7 +134,6 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.RANK, r"순위|랭킹|등수|\brank|\branking"),
     (AnswerType.YEAR, r"년도|연도|\byear\b"),
     (AnswerType.DAY, r"날짜|\bdate\b|\bday\b"),
-    (AnswerType.MONTH, r"\bmonth\b"),
     (AnswerType.WHEN, r"시기|시점"),
     (AnswerType.COUNT, r"인원|number of"),
     (AnswerType.SCORE, r"수치|점수|\bscore|rating"),
@@ -139,8 +141,8 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.TITLE, r"(?<!부)제목|타이틀|헤드라인|\btitle|\bheadline|titled"),
     (
         AnswerType.NAME,
-        r"이름|명칭|약칭|약자|줄임말|뭐라고\s*(?:불|부르|하는)|\bname\b|\bnamed\b|\bcalled\b|"
-        r"acronym|abbreviation|stands? for",
+        r"이름|명칭|약칭|약자|줄임말|풀네임|뭐라고\s*(?:불|부르|하는)|"
+        r"\bname\b|\bnamed\b|\bcalled\b|full name|acronym|abbreviation|stands? for",
     ),
     (AnswerType.ROLE, r"직무|직책|역할|포지션|직위|직함|what (?:role|position|job)|\bas what\b"),
     (AnswerType.REASON, r"이유|까닭|원인|reason"),
@@ -149,6 +151,7 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         rf"뭐라고|라고{_K}(?:했|말|한|하)|말했|코멘트|평가했|\bsaid\b|\bsay\b|\bsays\b|comment",
     ),
     (AnswerType.DEFINITION, r"뜻|의미|\bmean\b|\bmeaning\b|\bdefin"),
+    (AnswerType.PLACE, rf"(?:^|\s)곳{_K}(?:은|이|이야|이에요)?{_K}\??$"),
 )
 _RULES = tuple((kind, re.compile(pattern)) for kind, pattern in _RULE_PATTERNS)
 """In order of precedence: the first that matches is the answer type."""

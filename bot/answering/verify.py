@@ -194,6 +194,8 @@ def _check(
     strays = _strays(entry, terms, mentions, strangers)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(fact=fact_of(chosen), pinned=narrowed or asked_for, strays=strays)
+    # "무슨 기술에 대해 강연했어?": the question's words single out one fact of another kind;
+    # its sentence says what was asked (no lower bar for that).
     # Several facts of the asked kind and none singled out ("연봉 얼마야": dollars and won,
     # both bounds): the entry's own answer states them all.
     return Check(strays=strays)
