@@ -110,3 +110,22 @@ def test_decline_html_escapes_the_topic(engine: Engine) -> None:
     html = formatting.decline_html(answer)
     assert "<" not in html.replace("<b>", "").replace("</b>", "")
     assert u.utf16_len(html) < formatting.MAX_MESSAGE_CHARS
+
+
+def test_a_question_for_the_articles_own_words_gets_the_quote(engine: Engine) -> None:
+    answer = engine.ask(
+        "글로벌 기업들이 한국 인재를 선점하는 걸 기사에서 어떤 사자성어로 표현했어?"
+    )
+    assert answer.answered and "입도선매" in answer.answer and answer.answer.endswith("”")
+
+
+def test_an_ordinal_is_not_a_placing(engine: Engine) -> None:
+    first = engine.ask("김씨가 국제수퍼컴퓨터대회 본선 진출한 건 국내에서 몇 번째였어?")
+    assert first.answered and "국내 최초" in first.answer
+    assert not engine.ask("국제수퍼컴퓨터대회 본선에서 김씨 팀 최종 순위는?").answered
+
+
+def test_the_name_of_someone_by_their_role_is_a_persons(engine: Engine) -> None:
+    # The photo credit names a company, not the photographer.
+    assert not engine.ask("김태훈 강연 사진을 찍은 사진기자 이름은?").answered
+    assert "허정원" in engine.ask("기사 쓴 기자 이름이 뭐예요?").answer

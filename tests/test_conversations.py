@@ -60,6 +60,20 @@ def test_tell_me_more_in_english(engine: Engine) -> None:
     assert more.answered and all(n in more.quote for n in ("88.0", "81.9", "78.1"))
 
 
+def test_what_comes_next_in_the_article(engine: Engine) -> None:
+    replies = converse(
+        engine, "김태훈 씨는 왜 석박사 안 하고 바로 회사로 가요?", "다 배우고 나면요?"
+    )
+    assert replies[0] and "창업" in replies[1]
+
+
+def test_a_specific_detail_is_found_in_the_passage_around(engine: Engine) -> None:
+    replies = converse(
+        engine, "김태훈 씨는 왜 석박사 안 하고 바로 회사로 가요?", "구체적으로 뭘 배우고 싶대요?"
+    )
+    assert "문제를 해결" in replies[1]
+
+
 def test_a_switch_is_answered_on_its_own(engine: Engine) -> None:
     context = engine.reply("김태훈 연봉 얼마야?").next_turn(None)
     alone = engine.reply("이 기사 쓴 기자 이름이 뭐예요?")
