@@ -51,7 +51,7 @@ class ScoringPolicy:
     pinned_threshold: float = 42.0
     """A lower bar for an entry whose fact the question singles out by its own words
     ("한국 수치만"): long, specific questions cover less of any one curated question."""
-    pinned_max_strays: float = 0.25
+    pinned_max_strays: float = 0.3
     """…as long as at most this share of the question is words the entry does not use."""
     rerank_candidates: int = 30
     # Conversations.
