@@ -54,6 +54,8 @@ class Turn:
     terms: tuple[str, ...]
     """The analysed question terms the answer was found with (after context was applied)."""
     analysis: QuestionAnalysis
+    named: tuple[str, ...] = ()
+    """What the last answer named (오픈AI): what "거기" points back to, never the next answer."""
 
 
 def points_back(text: str) -> bool:

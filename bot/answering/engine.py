@@ -55,12 +55,14 @@ class Decision:
     """What the answer was about, as terms: the question's topic words (with what context
     added) and the value of the fact that answered (오픈AI, after "어느 회사로 가?").
     Worked out only when a conversation asks for it."""
+    named: Callable[[], tuple[str, ...]] = tuple
+    """The terms of the value that answered (오픈AI), which "거기" will point back to."""
 
     def next_turn(self, previous: Turn | None) -> Turn | None:
         """What the conversation is about after this answer: its entry, or as it was."""
         if not self.answer.answered or self.answer.id is None:
             return previous
-        return Turn(self.answer.id, self.topic(), self.analysis)
+        return Turn(self.answer.id, self.topic(), self.analysis, self.named())
 
 
 class Engine:
@@ -259,6 +261,9 @@ class Engine:
         topic = self._content([self.matcher.resolve(t) for t in [*asked, *words]])
         return tuple(dict.fromkeys(topic))
 
+    def _named_by(self, fact: Fact | None) -> tuple[str, ...]:
+        return tuple(self.matcher.terms(fact.value)) if fact is not None else ()
+
     def _content(self, terms: Sequence[QueryTerm]) -> list[str]:
         """The terms that carry a topic: not question words, not the article's subject."""
         subject = self.knowledge.subject.term
@@ -327,6 +332,7 @@ class Engine:
                 holder,
                 self.knowledge.neighbours.contrasts,
                 self.matcher.not_typos,
+                context.named if context is not None else (),
             )
             considered.append((match, result))
             strong = match.score >= self.threshold
@@ -351,7 +357,8 @@ class Engine:
                 # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
                 asked = [t.text for t in terms if self.matcher.mentions(entry_id, t.text)]
                 topic = functools.partial(self._topic_of, match.entry, asked, result.fact)
-                return Decision(answer, analysis, tuple(considered), topic)
+                named = functools.partial(self._named_by, result.fact)
+                return Decision(answer, analysis, tuple(considered), topic, named)
             if strong and gap is None:
                 gap = (match, result)
         decline = self._decline(question, lang, matches, gap)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering.analysis import AnswerType, QuestionAnalysis, is_question
@@ -111,9 +111,10 @@ def check(
     holder: Sequence[str] = (),
     contrasts: Mapping[str, Iterable[str]] | None = None,
     strangers: Container[str] = (),
+    pointed: Collection[str] = (),
 ) -> Check:
     """Whether `entry` states what the question (`analysis`, `terms`) asks."""
-    result = _check(entry, analysis, terms, facts, mentions, holder, contrasts, strangers)
+    result = _check(entry, analysis, terms, facts, mentions, holder, contrasts, strangers, pointed)
     if analysis.in_words and result.ok:
         # "어떤 사자성어로 표현했어?": the entry's quote is the answer, so the entry need only be
         # the one the question is about.
@@ -132,6 +133,7 @@ def _check(
     holder: Sequence[str] = (),
     contrasts: Mapping[str, Iterable[str]] | None = None,
     strangers: Container[str] = (),
+    pointed: Collection[str] = (),
 ) -> Check:
     """Whether `entry` states what the question (`analysis`, `terms`) asks."""
     contrasts = contrasts or {}
@@ -164,8 +166,12 @@ def _check(
             return Check(missing=analysis.answer_type, conflicts=tuple(sorted(named)))
     fact_of = entry.facts.__getitem__
     typed = [i for i in candidates if analysis.accepts(fact_of(i).type, fact_of(i).value)]
-    # What the question states is context, not what it asks for, unless nothing else is left.
+    # What the question states is context, not what it asks for, unless nothing else is left;
+    # what a follow-up points back to ("거기 누가 세웠어?" after 오픈AI) is never its answer.
     typed = [i for i in typed if not given[i]] or typed
+    typed = [i for i in typed if not facts.value(entry.id, i) & set(pointed)] or (
+        [] if pointed else typed
+    )
     if holder:
         # "카페 이름", "해킹동아리 이름": the name of something the entry is about, and not
         # of another fact's subject (the contest's name is not the club's).
