@@ -178,12 +178,15 @@ class Engine:
     def _names_its_topic(
         self, terms: Sequence[QueryTerm], entry_id: str, *, allow_none: bool = False
     ) -> bool:
-        """True when the question's own known words are all about the entry (and, unless
-        `allow_none`, there is at least one)."""
+        """True when the question's own known words are mostly (by weight) about the entry
+        (and, unless `allow_none`, there is at least one)."""
         own = [t for t in terms if t.text in self._content(terms) and t.matches]
         if not own:
             return allow_none
-        return all(any(self._speaks_of(entry_id, m) for m, _ in t.matches) for t in own)
+        about = sum(
+            t.weight for t in own if any(self._speaks_of(entry_id, m) for m, _ in t.matches)
+        )
+        return about >= sum(t.weight for t in own) / 2
 
     def _grounded(self, terms: Sequence[QueryTerm], decision: Decision, context: Turn) -> bool:
         """A follow-up's answer must stay with what was being discussed, and whatever the
