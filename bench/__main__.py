@@ -367,7 +367,7 @@ def table(results: dict[str, Any]) -> str:
             (
                 "warm ask, article KB: p50 / p99",
                 f"{fmt(lat['p50_ms'], 2)} / {fmt(lat['p99_ms'], 2)} ms",
-                "p99 ≤ 2 ms",
+                f"p99 ≤ {TARGETS['warm_p99_article_ms']:g} ms",
                 _verdict(lat["p99_ms"], TARGETS["warm_p99_article_ms"]),
             )
         )
@@ -398,7 +398,7 @@ def table(results: dict[str, Any]) -> str:
             (
                 "cold `ask --json`, start → first answer (median)",
                 f"{fmt(value, 2)} s",
-                "≤ 2 s",
+                f"≤ {TARGETS['cold_ask_s']:g} s",
                 _verdict(value, TARGETS["cold_ask_s"]),
             )
         )
@@ -428,7 +428,7 @@ def table(results: dict[str, Any]) -> str:
         ask = row.get("ask")
         if ask:
             lat = ask["latency_all"]
-            target = "p99 ≤ 20 ms" if n >= 100_000 else "—"
+            target = f"p99 ≤ {TARGETS['warm_p99_100k_ms']:g} ms" if n >= 100_000 else "—"
             verdict = _verdict(lat["p99_ms"], TARGETS["warm_p99_100k_ms"]) if n >= 100_000 else "—"
             base = ask.get("baseline", {})
             rows.append(
