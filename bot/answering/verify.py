@@ -169,8 +169,9 @@ def _check(
     # What the question states is context, not what it asks for, unless nothing else is left;
     # what a follow-up points back to ("거기 누가 세웠어?" after 오픈AI) is never its answer.
     typed = [i for i in typed if not given[i]] or typed
-    typed = [i for i in typed if not facts.value(entry.id, i) & set(pointed)] or (
-        [] if pointed else typed
+    pointed_at = set(pointed)
+    typed = [i for i in typed if not facts.value(entry.id, i) <= pointed_at] or (
+        [] if pointed_at else typed
     )
     if holder:
         # "카페 이름", "해킹동아리 이름": the name of something the entry is about, and not
