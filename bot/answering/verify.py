@@ -45,12 +45,16 @@ class FactIndex:
     """Each fact's terms, analysed as questions are: its value, and its `about` words."""
 
     def __init__(self, entries: Iterable[Entry], terms: Callable[[str], list[str]]) -> None:
+        self._terms = terms
         self._about: dict[tuple[str, int], frozenset[str]] = {}
         self._value: dict[tuple[str, int], frozenset[str]] = {}
+        # An entry's topic is needed only in conversations: analysed on first use, since a
+        # large knowledge base would spend its start-up on it.
+        self._topic_text: dict[str, str] = {}
         self._topic: dict[str, frozenset[str]] = {}
         self._types: dict[tuple[str, int], FactType] = {}
         for entry in entries:
-            self._topic[entry.id] = frozenset(terms(f"{entry.topic} {entry.topic_en}"))
+            self._topic_text[entry.id] = f"{entry.topic} {entry.topic_en}"
             for position, fact in enumerate(entry.facts):
                 self._types[entry.id, position] = fact.type
                 self._value[entry.id, position] = frozenset(terms(fact.value))
@@ -70,7 +74,10 @@ class FactIndex:
         return self._value[entry_id, position]
 
     def topic(self, entry_id: str) -> frozenset[str]:
-        return self._topic[entry_id]
+        found = self._topic.get(entry_id)
+        if found is None:
+            found = self._topic[entry_id] = frozenset(self._terms(self._topic_text[entry_id]))
+        return found
 
     @functools.cached_property
     def _together(self) -> frozenset[tuple[str, str]]:
