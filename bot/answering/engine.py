@@ -127,15 +127,10 @@ class Engine:
         lang = lang or detect_lang(stripped)
         if context is not None and context.entry_id in self._entries:
             if asks_for_more(stripped):
-                rest = without_more(stripped)
-                rest_terms = self.matcher.query_terms(rest[:MAX_MATCH_CHARS])
-                if not self._content(rest_terms):
-                    return self._more(question, self._entries[context.entry_id], lang)
-                # "구체적으로 뭘 배우고 싶대요?": the detail sits in the passage around.
-                closer = self._in_passage(question, lang, rest, rest_terms, context)
-                if closer is not None:
-                    return closer
-                stripped = rest
+                more = self._more(question, lang, stripped, context)
+                if more is not None:
+                    return more
+                stripped = without_more(stripped)
             if asks_what_next(stripped):
                 following = self._passages.after(context.entry_id)
                 if following is not None:
@@ -164,12 +159,10 @@ class Engine:
             # A short question that stands on its own after all; or one whose "he" is the
             # article's subject and whose own words name the topic ("when did he graduate").
             return alone
-        # A follow-up the article does not answer: decline, naming what is missing.
-        return (
-            self._decide(question, lang, asked, [], context)
-            if in_context.answer.answered
-            else in_context
-        )
+        if in_context.answer.answered:  # answered off the topic: the article does not say
+            decline = self._decline(question, lang, [], None)
+            return Decision(decline, asked, in_context.considered)
+        return in_context
 
     def _speaks_of(self, entry_id: str, term: str) -> bool:
         """True when the entry's words or its facts' subjects include `term` (최대 of a salary)."""
@@ -280,24 +273,27 @@ class Engine:
             and not is_question(t.text)
         ]
 
-    def _in_passage(
-        self, question: str, lang: Lang, text: str, terms: list[QueryTerm], context: Turn
-    ) -> Decision | None:
-        """The entry next to the conversation's in the article that the question is about."""
-        around = set(self._passages.around(context.entry_id).entry_ids) - {context.entry_id}
-        for match in self.matcher.rank(terms, limit=len(self._entries)):
-            if match.entry.id in around and match.score >= self.policy.context_threshold:
-                answer = self._answer(question, match.entry, lang, match.score)
-                return Decision(answer, analyse(text), ())
-        return None
-
-    def _more(self, question: str, entry: Entry, lang: Lang) -> Decision:
-        """ "더 자세히": the entry's answer with those of the passage around it, quoted whole."""
+    def _more(self, question: str, lang: Lang, text: str, context: Turn) -> Decision | None:
+        """ "더 자세히": the passage around the last answer, with the answers of the entries
+        quoting in it; "구체적으로 뭘 배우고 싶대?": the entry of that passage the question is
+        about. None when the question names something the passage does not."""
+        rest = without_more(text)
+        rest_terms = self.matcher.query_terms(rest[:MAX_MATCH_CHARS])
+        entry = self._entries[context.entry_id]
         around = self._passages.around(entry.id)
-        shown = [entry, *(self._entries[i] for i in around.entry_ids if i != entry.id)][:3]
-        text = " ".join(dict.fromkeys(e.answer(lang) for e in shown))
-        answer = Answer(question, True, text, around.quote or entry.quote, 100.0, entry.id, lang)
-        return Decision(answer, analyse(question), ())
+        if not self._content(rest_terms):
+            shown = [entry, *(self._entries[i] for i in around.entry_ids if i != entry.id)][:3]
+            said = " ".join(dict.fromkeys(e.answer(lang) for e in shown))
+            answer = Answer(
+                question, True, said, around.quote or entry.quote, 100.0, entry.id, lang
+            )
+            return Decision(answer, analyse(question), ())
+        neighbours = set(around.entry_ids) - {entry.id}
+        for match in self.matcher.rank(rest_terms, limit=CANDIDATES * 4):
+            if match.entry.id in neighbours and match.score >= self.policy.context_threshold:
+                answer = self._answer(question, match.entry, lang, match.score)
+                return Decision(answer, analyse(rest), ())
+        return None
 
     def _decide(
         self,
