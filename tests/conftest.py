@@ -1,10 +1,11 @@
-"""Shared fixtures: the knowledge database built from knowledge/ into a temporary folder, and
-the Bot API stand-in with the real bot long polling it (helpers: tests/support/)."""
+"""Shared fixtures: the knowledge database built from knowledge/ into a temporary folder, the
+Bot API stand-in with the real bot long polling it, and the clean-up of bot subprocesses
+(helpers: tests/support/)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,14 @@ async def app(
     """The real bot, long polling `api` with the session's engine, for one test."""
     async with running_bot(api, settings, engine) as application:
         yield application
+
+
+@pytest.fixture
+async def killer() -> AsyncIterator[Callable[[asyncio.subprocess.Process], None]]:
+    """Give it a bot subprocess: killed at the end of the test if it is still running."""
+    started: list[asyncio.subprocess.Process] = []
+    yield started.append
+    for process in started:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

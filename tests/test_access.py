@@ -7,11 +7,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,6 +19,7 @@ from bot.answering.engine import Engine
 from bot.telegram.app import COMMANDS
 from tests.support import PROJECT_ROOT
 from tests.support import updates as u
+from tests.support.cli import run_cli
 from tests.support.harness import TOKEN, buttons, make_settings, running_bot
 from tests.support.standin import BotApiStandIn
 from tests.support.traffic import (
@@ -77,21 +76,12 @@ def _closed_port() -> int:
 def test_an_unreachable_api_exits_non_zero_with_advice_and_without_the_token(
     tmp_path: Path,
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_BASE_URL=f"http://127.0.0.1:{_closed_port()}/bot",
-        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
-        PYTHONPATH=str(PROJECT_ROOT),
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "--verbose", "run"],  # DEBUG logging
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": f"http://127.0.0.1:{_closed_port()}/bot",
+        "STATE_DATABASE_PATH": str(tmp_path / "state.sqlite3"),
+    }
+    done = run_cli("--verbose", "run", env=env, cwd=tmp_path)  # DEBUG logging
     assert done.returncode == 1, done.stderr[-2000:]
     last = done.stderr.strip().splitlines()[-1]  # tracebacks above are DEBUG log lines
     assert last.startswith("error: cannot talk to the Telegram Bot API")

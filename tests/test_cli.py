@@ -8,7 +8,6 @@ import os
 import pty
 import select
 import subprocess
-import sys
 import termios
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from bot.cli import COMMANDS
 from bot.config import Settings
 from bot.telegram.app import build_application
 from tests.support import PROJECT_ROOT
-from tests.support.cli import run_cli
+from tests.support.cli import BOT, cli_environment, run_cli
 from tests.support.harness import TOKEN
 from tests.support.knowledge import knowledge_folder
 
@@ -116,14 +115,13 @@ def _take_terminal() -> None:
 def run_at_terminal(*args: str, keys: list[bytes], db: Path) -> tuple[int, str]:
     """Run the CLI on a pseudo-terminal, typing `keys` one at a time after each prompt."""
     controller, terminal = pty.openpty()
-    environment = {**os.environ, "DATABASE_PATH": str(db), "TELEGRAM_BOT_TOKEN": "", "TERM": "dumb"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *args],
+        [*BOT, *args],
         stdin=terminal,
         stdout=terminal,
         stderr=terminal,
         cwd=PROJECT_ROOT,
-        env=environment,
+        env=cli_environment(db=db, env={"TERM": "dumb"}),
         preexec_fn=_take_terminal,
     )
     os.close(terminal)

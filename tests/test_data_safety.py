@@ -25,18 +25,19 @@ from bot.answering.engine import Engine
 from bot.knowledge import database
 from bot.knowledge.reload import Change, ReplacementWatch
 from tests.support import updates as u
-from tests.support.harness import bot_env, make_settings, running_bot, signer, start_bot
-from tests.support.knowledge import AGE_ENTRY, knowledge_folder
+from tests.support.harness import (
+    make_settings,
+    running_bot,
+    serving_env,
+    signer,
+    start_bot,
+)
+from tests.support.knowledge import small_knowledge
 from tests.support.standin import ApiCall, BotApiStandIn
 from tests.support.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
 
 ASKER = person(1)
 THANKS = "의견 고마워요!"
-
-
-def small_knowledge(root: Path, marker: str) -> Path:
-    """A one-entry knowledge folder whose answer starts with `marker`."""
-    return knowledge_folder(root, AGE_ENTRY.replace("answer_ko: ", f"answer_ko: {marker} "))
 
 
 @pytest.fixture
@@ -184,8 +185,7 @@ async def test_a_broken_database_without_knowledge_exits_2_saying_what_to_do(
     path = tmp_path / "k.sqlite3"
     if damage == "corrupt":
         path.write_bytes(b"garbage" * 1000)
-    env = bot_env(api, tmp_path, DATABASE_PATH=str(path), KNOWLEDGE_DIR=str(tmp_path / "none"))
-    process = await start_bot(env, tmp_path)
+    process = await start_bot(serving_env(api, tmp_path, path), tmp_path)
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     last = stderr.decode().strip().splitlines()[-1]
     assert process.returncode == 2, stderr.decode()[-2000:]
@@ -196,9 +196,7 @@ async def test_a_broken_database_without_knowledge_exits_2_saying_what_to_do(
 @pytest.fixture
 def running_env(api: BotApiStandIn, tmp_path: Path, knowledge_db: Path) -> dict[str, str]:
     """A subprocess bot using the session's knowledge DB as it is (no knowledge to rebuild)."""
-    return bot_env(
-        api, tmp_path, DATABASE_PATH=str(knowledge_db), KNOWLEDGE_DIR=str(tmp_path / "none")
-    )
+    return serving_env(api, tmp_path, knowledge_db)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import logging
 import re
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,10 +20,16 @@ import pytest
 from bot.answering.engine import Engine
 from bot.telegram.outbox import GROUP_QUEUE_LIMIT
 from tests.support import updates as u
-from tests.support.harness import make_settings, quoted_text, running_bot, signer
+from tests.support.harness import (
+    make_settings,
+    quoted_text,
+    running_bot,
+    serving_env,
+    signer,
+    start_bot,
+)
 from tests.support.standin import BotApiStandIn
 from tests.support.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person, to_chat
-from tests.test_data_safety import bot_env, start_bot
 
 GROUP = u.group_chat(-100555000333)
 MEMBERS = [person(300 + n, f"멤버{n}") for n in range(10)]
@@ -86,10 +92,7 @@ async def test_sigterm_with_a_full_group_queue_exits_within_ten_seconds(
     knowledge_db: Path,
     killer: Callable[[asyncio.subprocess.Process], None],
 ) -> None:
-    env = bot_env(
-        api, tmp_path, DATABASE_PATH=str(knowledge_db), KNOWLEDGE_DIR=str(tmp_path / "none")
-    )
-    process = await start_bot(env, tmp_path)
+    process = await start_bot(serving_env(api, tmp_path, knowledge_db), tmp_path)
     killer(process)
     await api.wait_for("getUpdates", finished=False, timeout=30)
     # Telegram's burst of 20 goes out at once; the second wave then fills the queue.
@@ -111,13 +114,3 @@ async def test_sigterm_with_a_full_group_queue_exits_within_ten_seconds(
     assert sent + dropped == GROUP_QUEUE_LIMIT + 1 and dropped > 0  # + 1: the notice
     sent_after = [c for c in api.calls_to("sendMessage") if in_group(c)]
     print(f"SIGTERM took {elapsed:.2f} s; {len(sent_after)} group sends; {summary}")
-
-
-@pytest.fixture
-async def killer() -> AsyncIterator[Callable[[asyncio.subprocess.Process], None]]:
-    started: list[asyncio.subprocess.Process] = []
-    yield started.append
-    for process in started:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()

@@ -20,11 +20,10 @@ from bot.answering.engine import Engine
 from bot.errors import KnowledgeDatabaseError
 from bot.knowledge import database
 from bot.telegram import handlers
-from tests.support.harness import make_settings, running_bot
+from tests.support.cli import assert_exit_2_with_advice, run_cli_async
+from tests.support.harness import make_settings, running_bot, serving_env
 from tests.support.standin import BotApiStandIn
 from tests.support.traffic import AGE_QUESTION, SALARY_QUESTION, SALARY_QUOTE, ask, person
-from tests.test_data_faults import assert_exit_2_with_advice, run
-from tests.test_data_safety import bot_env
 
 ASKER = person(60)
 
@@ -45,9 +44,8 @@ async def test_a_fifo_is_refused_as_a_knowledge_database(tmp_path: Path) -> None
 async def test_a_fifo_at_start_up_exits_2(api: BotApiStandIn, tmp_path: Path) -> None:
     path = tmp_path / "k.sqlite3"
     os.mkfifo(path)
-    env = bot_env(api, tmp_path, DATABASE_PATH=str(path), KNOWLEDGE_DIR=str(tmp_path / "none"))
-    code, stderr = await run(env, tmp_path, "run")
-    assert_exit_2_with_advice(code, stderr, str(path))
+    result = await run_cli_async("run", env=serving_env(api, tmp_path, path), cwd=tmp_path)
+    assert_exit_2_with_advice(result, str(path))
 
 
 async def test_a_fifo_swapped_in_while_running_is_refused_and_the_next_rebuild_loads(

@@ -7,44 +7,17 @@ Every error is checked for its exit code and its one-line message.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.state import StateStore, Vote
 from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
-
-
-def run(
-    *args: str,
-    env: dict[str, str] | None = None,
-    cwd: Path = PROJECT_ROOT,
-    pythonpath: Path = PROJECT_ROOT,
-    stdin: str = "",
-) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` with no token and no inherited bot settings."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.upper().startswith(("TELEGRAM_", "ADMIN_", "LOG_", "USER_RATE", "UNANSWERED_"))
-    }
-    environment = {**clean, "TELEGRAM_BOT_TOKEN": "", "PYTHONPATH": str(pythonpath), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
+from tests.support.cli import BOT, cli_environment, run_cli, run_cli_async
 
 
 def one_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -78,14 +51,14 @@ def db_env(tmp_path: Path) -> dict[str, str]:
 def test_a_bad_setting_is_one_line_naming_it_with_exit_2(
     setting: str, value: str, expected: str, db_env: dict[str, str]
 ) -> None:
-    result = run("ask", "나이", env={**db_env, setting: value})
+    result = run_cli("ask", "나이", env={**db_env, setting: value})
     assert result.returncode == 2
     assert one_error(result).startswith(f"error: {expected}")
     assert result.stdout == ""
 
 
 def test_several_bad_settings_give_one_line_each(db_env: dict[str, str]) -> None:
-    result = run("ask", "나이", env={**db_env, "ADMIN_IDS": "x", "LOG_LEVEL": "loud"})
+    result = run_cli("ask", "나이", env={**db_env, "ADMIN_IDS": "x", "LOG_LEVEL": "loud"})
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("error: ADMIN_IDS: ")
@@ -94,9 +67,9 @@ def test_several_bad_settings_give_one_line_each(db_env: dict[str, str]) -> None
 
 
 def test_a_secret_is_never_echoed_in_a_settings_error(db_env: dict[str, str]) -> None:
-    result = run("ask", "나이", env={**db_env, "TELEGRAM_BOT_TOKEN": "", "ADMIN_IDS": "1,two"})
+    result = run_cli("ask", "나이", env={**db_env, "TELEGRAM_BOT_TOKEN": "", "ADMIN_IDS": "1,two"})
     assert "two" in result.stderr  # the bad value is shown...
-    result = run("run", env={**db_env, "WEBHOOK_SECRET_TOKEN": "bad token!!"}, stdin="")
+    result = run_cli("run", env={**db_env, "WEBHOOK_SECRET_TOKEN": "bad token!!"}, stdin="")
     assert "bad token!!" not in result.stderr  # ...but not a secret
 
 
@@ -109,10 +82,10 @@ def test_env_file_option_is_read_and_a_missing_one_is_an_error(
         ("--env-file", str(env_file), "ask", "x"),
         ("ask", "x", "--env-file", str(env_file)),
     ):
-        result = run(*args, env=db_env)
+        result = run_cli(*args, env=db_env)
         assert result.returncode == 2
         assert one_error(result).startswith("error: LOG_LEVEL: must be one of")
-    missing = run("--env-file", str(tmp_path / "nope.env"), "ask", "x", env=db_env)
+    missing = run_cli("--env-file", str(tmp_path / "nope.env"), "ask", "x", env=db_env)
     assert missing.returncode == 2
     assert one_error(missing) == f"error: --env-file {tmp_path / 'nope.env'}: no such file"
 
@@ -128,7 +101,7 @@ def test_dot_env_beside_knowledge_is_read_when_started_elsewhere(tmp_path: Path)
     (project / ".env").write_text(f"DATABASE_PATH={database}\n", encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = run("ask", "나이", cwd=elsewhere, pythonpath=project)
+    result = run_cli("ask", "나이", cwd=elsewhere, pythonpath=project)
     assert result.returncode == 0, result.stderr
     assert "26세" in result.stdout
     assert database.is_file()
@@ -138,16 +111,16 @@ def test_dot_env_beside_knowledge_is_read_when_started_elsewhere(tmp_path: Path)
 
 
 def test_version() -> None:
-    result = run("--version")
+    result = run_cli("--version")
     assert result.returncode == 0
     assert re.fullmatch(r"python -m bot (\d+\.\d+\.\d+\S*|unknown)\n", result.stdout)
 
 
 def test_verbose_is_accepted_after_the_command(db_env: dict[str, str]) -> None:
-    result = run("ask", "나이", "-v", env=db_env)
+    result = run_cli("ask", "나이", "-v", env=db_env)
     assert result.returncode == 0, result.stderr
     assert " DEBUG " in result.stderr and "26세" in result.stdout
-    quiet = run("ask", "나이", env=db_env)
+    quiet = run_cli("ask", "나이", env=db_env)
     assert " DEBUG " not in quiet.stderr
 
 
@@ -158,12 +131,12 @@ def test_ctrl_c_while_reading_questions_exits_130_without_a_traceback(
     import time
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        [*BOT, "ask", "--json", "-"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=PROJECT_ROOT,
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", **db_env},
+        env=cli_environment(env=db_env),
         text=True,
     )
     assert process.stdin is not None and process.stdout is not None
@@ -200,7 +173,7 @@ def test_eval_input_errors_are_one_line_with_exit_2(
     path = tmp_path / "questions.tsv"
     if content is not None:
         path.write_bytes(content)
-    result = run("eval", str(path), env=db_env)
+    result = run_cli("eval", str(path), env=db_env)
     assert result.returncode == 2
     assert one_error(result).startswith("error: " + expected.format(path=path))
 
@@ -208,10 +181,10 @@ def test_eval_input_errors_are_one_line_with_exit_2(
 def test_eval_says_what_fell_short_of_min_accuracy(tmp_path: Path, db_env: dict[str, str]) -> None:
     path = tmp_path / "q.tsv"
     path.write_text("ko\t연봉 얼마야\t30만~50만 달러\nko\t나이\t틀린 기대값\n", encoding="utf-8")
-    result = run("eval", str(path), "--min-accuracy", "75", env=db_env)
+    result = run_cli("eval", str(path), "--min-accuracy", "75", env=db_env)
     assert result.returncode == 1
     assert "error: accuracy 50.0% (1/2) is below --min-accuracy 75%" in result.stderr
-    assert run("eval", str(path), "--min-accuracy", "50", env=db_env).returncode == 0
+    assert run_cli("eval", str(path), "--min-accuracy", "50", env=db_env).returncode == 0
 
 
 # ------------------------------------------------------------------------------ installing
@@ -232,7 +205,7 @@ def test_an_install_without_knowledge_says_how_to_set_the_folders(
 ) -> None:
     workdir = tmp_path / "work"
     workdir.mkdir()
-    result = run("ask", "나이", cwd=workdir, pythonpath=installed)
+    result = run_cli("ask", "나이", cwd=workdir, pythonpath=installed)
     assert result.returncode == 2
     message = one_error(result)
     assert "KNOWLEDGE_DIR" in message and "DATA_DIR" in message
@@ -243,7 +216,7 @@ def test_an_install_works_with_knowledge_dir_and_data_dir(installed: Path, tmp_p
     workdir.mkdir()
     data = tmp_path / "var" / "article-bot"
     env = {"KNOWLEDGE_DIR": str(KNOWLEDGE_DIR), "DATA_DIR": str(data)}
-    result = run("ask", "나이", cwd=workdir, pythonpath=installed, env=env)
+    result = run_cli("ask", "나이", cwd=workdir, pythonpath=installed, env=env)
     assert result.returncode == 0, result.stderr
     assert "26세" in result.stdout
     assert (data / "knowledge.sqlite3").is_file()
@@ -272,17 +245,17 @@ def test_ask_keeps_answering_from_the_last_good_database(
     broken_knowledge: Path, tmp_path: Path
 ) -> None:
     env = {"KNOWLEDGE_DIR": str(broken_knowledge), "DATA_DIR": str(tmp_path / "data")}
-    assert run("build", env=env).returncode == 0
+    assert run_cli("build", env=env).returncode == 0
     broken = break_it(broken_knowledge)
-    result = run("ask", "나이", env=env)
+    result = run_cli("ask", "나이", env=env)
     assert result.returncode == 0, result.stderr
     assert "26세" in result.stdout
     assert "the last good knowledge database" in result.stderr
     assert f"{broken}:" in result.stderr and "duplicate key 'topic_en'" in result.stderr
-    build = run("build", env=env)  # the build itself still fails, with file:line
+    build = run_cli("build", env=env)  # the build itself still fails, with file:line
     assert build.returncode == 2
     assert f"error: {broken}:" in build.stderr and "duplicate key 'topic_en'" in build.stderr
-    chat = run("chat", env=env, stdin="나이\n")
+    chat = run_cli("chat", env=env, stdin="나이\n")
     assert chat.returncode == 0 and "26세" in chat.stdout
     assert "last good knowledge database" in chat.stderr
 
@@ -292,7 +265,7 @@ def test_without_a_last_good_database_a_broken_edit_is_an_error(
 ) -> None:
     broken = break_it(broken_knowledge)
     env = {"KNOWLEDGE_DIR": str(broken_knowledge), "DATA_DIR": str(tmp_path / "data")}
-    result = run("ask", "나이", env=env)
+    result = run_cli("ask", "나이", env=env)
     assert result.returncode == 2
     assert f"error: {broken}:" in result.stderr and "Traceback" not in result.stderr
 
@@ -307,8 +280,8 @@ def test_backup_copies_the_state_database_while_it_is_open(tmp_path: Path) -> No
         store = await StateStore.open(state, salt="s")
         try:
             await store.record_vote("salary", 1, "private", Vote.DOWN)  # in the WAL, not copied
-            return await asyncio.to_thread(
-                run, "backup", str(tmp_path / "backups"), env={"DATA_DIR": str(tmp_path / "data")}
+            return await run_cli_async(
+                "backup", str(tmp_path / "backups"), env={"DATA_DIR": str(tmp_path / "data")}
             )
         finally:
             await store.close()
@@ -323,13 +296,15 @@ def test_backup_copies_the_state_database_while_it_is_open(tmp_path: Path) -> No
         assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     assert [p.name for p in (tmp_path / "backups").iterdir()] == [copy.name]  # no temp files
 
-    again = run("backup", str(copy), env={"DATA_DIR": str(tmp_path / "data")})
+    again = run_cli("backup", str(copy), env={"DATA_DIR": str(tmp_path / "data")})
     assert again.returncode == 2
     assert one_error(again) == f"error: {copy} already exists; choose a new name or remove it first"
 
 
 def test_backup_without_a_state_database_is_an_error(tmp_path: Path) -> None:
-    result = run("backup", str(tmp_path / "b.sqlite3"), env={"DATA_DIR": str(tmp_path / "none")})
+    result = run_cli(
+        "backup", str(tmp_path / "b.sqlite3"), env={"DATA_DIR": str(tmp_path / "none")}
+    )
     assert result.returncode == 2
     assert one_error(result).startswith(f"error: no state database at {tmp_path / 'none'}")
 

@@ -7,16 +7,9 @@ user id, they all shared one bucket across every group.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.telegram.app import BotApplication
 from tests.support import updates as u
-from tests.support.harness import make_settings, running_bot
 from tests.support.standin import BotApiStandIn
 from tests.support.traffic import AGE_QUESTION, SLOW_DOWN_KO, to_chat
 
@@ -25,19 +18,6 @@ GROUP_B = u.group_chat(-100555000502, "B")
 CHANNEL = u.channel_chat(-100555000503, "a channel")
 ANONYMOUS_ADMIN = u.user(1087968824, "Group", username="GroupAnonymousBot", is_bot=True)
 CHANNEL_BOT = u.user(136817688, "Channel", username="Channel_Bot", is_bot=True)
-
-
-@pytest.fixture
-def settings(api: BotApiStandIn, tmp_path: Path) -> Settings:
-    return make_settings(api, tmp_path)  # 8 per 10 s
-
-
-@pytest.fixture
-async def app(
-    api: BotApiStandIn, settings: Settings, engine: Engine
-) -> AsyncIterator[BotApplication]:
-    async with running_bot(api, settings, engine) as application:
-        yield application
 
 
 def sent_as(chat: u.JSON, sender: u.JSON, as_chat: u.JSON) -> u.JSON:

@@ -4,14 +4,11 @@ with broken knowledge or a refused token, unreachable API or busy port."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import os
 import shutil
 import socket
 import sqlite3
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,8 +17,9 @@ import pytest
 from bot import review
 from bot.answering.engine import Engine
 from bot.state import StateStore, UnansweredQuestion, UnansweredRow
-from tests.support import KNOWLEDGE_DIR, PROJECT_ROOT
+from tests.support import KNOWLEDGE_DIR
 from tests.support import updates as u
+from tests.support.cli import run_cli_async
 from tests.support.harness import TOKEN, make_settings, quoted_text, running_bot
 from tests.support.standin import BotApiStandIn
 from tests.support.traffic import SALARY_QUESTION, SALARY_QUOTE, ask, person
@@ -31,20 +29,6 @@ ASKER = u.user(987_650_001_234, "Uniquefirstname", last_name="Uniquelast", usern
 MARRIED = "김태훈 결혼했어?"
 MARRIED_AGAIN = "김태훈 결혼 했어요?"
 WEATHER = "오늘 서울 날씨 어때?"
-
-
-async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args,
-        cwd=PROJECT_ROOT,
-        env={**clean, "TELEGRAM_BOT_TOKEN": "", "PYTHONPATH": str(PROJECT_ROOT), **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 # ------------------------------------------------------------------------------ end to end
@@ -64,11 +48,11 @@ async def test_declined_questions_from_telegram_appear_in_review_json_with_count
     assert "Top unanswered questions" in stats
     assert f"{MARRIED} (" in stats and "×)" in stats
 
-    code, out, err = await run_cli(
+    result = await run_cli_async(
         "review", "--json", env={"STATE_DATABASE_PATH": str(settings.state_database_path)}
     )
-    assert code == 0, err
-    objects = [json.loads(line) for line in out.splitlines()]
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert {"question", "count", "nearest", "score", "action", "suggestion"} <= set(objects[0])
     counts = [o["count"] for o in objects]
     assert counts == sorted(counts, reverse=True)  # most frequent first
@@ -82,10 +66,11 @@ async def test_declined_questions_from_telegram_appear_in_review_json_with_count
     questions = {o["question"] for o in objects} | {v for o in objects for v in o["variants"]}
     assert SALARY_QUESTION not in questions  # answered with confidence: not logged
 
-    code, text, _ = await run_cli(
+    result = await run_cli_async(
         "review", env={"STATE_DATABASE_PATH": str(settings.state_database_path)}
     )
-    assert code == 0
+    assert result.returncode == 0
+    text = result.stdout
     assert f"4×  {MARRIED}" in text and "also: " + MARRIED_AGAIN in text
     assert "→ off-topic" in text or "→ add it as a question of entry" in text
 
@@ -169,8 +154,8 @@ async def test_review_applies_the_retention_setting(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("UPDATE unanswered SET last_seen = '2000-01-01T00:00:00+00:00'")
     env = {"STATE_DATABASE_PATH": str(path), "UNANSWERED_RETENTION_DAYS": "30"}
-    code, out, err = await run_cli("review", "--json", env=env)
-    assert (code, out) == (0, ""), err
+    result = await run_cli_async("review", "--json", env=env)
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM unanswered").fetchone() == (0,)
 
@@ -276,8 +261,9 @@ async def test_a_refused_token_is_one_error_line_without_traceback(
     api: BotApiStandIn, tmp_path: Path, knowledge_db: Path
 ) -> None:
     api.inject_fault("getMe", status=401, times=None)
-    code, _, err = await run_cli("run", env=_bot_env(api.base_url, tmp_path, knowledge_db))
-    assert code == 2
+    result = await run_cli_async("run", env=_bot_env(api.base_url, tmp_path, knowledge_db))
+    assert result.returncode == 2
+    err = result.stderr
     assert err.strip().splitlines()[-1] == (
         "error: Telegram rejected TELEGRAM_BOT_TOKEN; copy it again from @BotFather"
     )
@@ -290,8 +276,9 @@ async def test_an_unreachable_api_names_the_url_without_traceback(
     with _listening_socket() as sock:
         port = sock.getsockname()[1]
     env = _bot_env(f"http://127.0.0.1:{port}/bot", tmp_path, knowledge_db)
-    code, _, err = await run_cli("run", env=env)
-    assert code == 1
+    result = await run_cli_async("run", env=env)
+    assert result.returncode == 1
+    err = result.stderr
     last = err.strip().splitlines()[-1]
     assert last.startswith(
         f"error: cannot talk to the Telegram Bot API at http://127.0.0.1:{port}/bot"
@@ -304,11 +291,12 @@ async def test_a_webhook_port_in_use_is_one_error_line_with_exit_2(
 ) -> None:
     with _listening_socket() as busy:
         port = busy.getsockname()[1]
-        code, _, err = await run_cli(
+        result = await run_cli_async(
             "run", "--webhook-url", "https://bot.example.org/hook", "--port", str(port),
             env={**_bot_env(api.base_url, tmp_path, knowledge_db), "WEBHOOK_SECRET_TOKEN": "s"},
         )  # fmt: skip
-    assert code == 2
+    assert result.returncode == 2
+    err = result.stderr
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"error: cannot listen on 127.0.0.1:{port} for the webhook")
     assert "Traceback" not in err

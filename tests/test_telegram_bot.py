@@ -72,6 +72,13 @@ def assert_html_reply(call: ApiCall) -> None:
     assert call.params["link_preview_options"] == {"is_disabled": True}
 
 
+async def html_reply(api: BotApiStandIn, text: str) -> tuple[ApiCall, str]:
+    """The bot's answer to `text`, checked with `assert_html_reply`, and the answer's text."""
+    reply = await ask(api, text)
+    assert_html_reply(reply)
+    return reply, reply.result["text"]
+
+
 async def assert_silent_then_sentinel(api: BotApiStandIn, chat: u.JSON) -> None:
     """After pushing updates that must get no reply: a mention that must be answered.
 
@@ -124,9 +131,7 @@ async def test_polling_asks_only_for_the_update_types_it_handles(
 async def test_start_and_help_in_korean(
     app: BotApplication, api: BotApiStandIn, command: str
 ) -> None:
-    reply = await ask(api, command)
-    assert_html_reply(reply)
-    text = reply.result["text"]
+    reply, text = await html_reply(api, command)
     assert text.startswith("안녕하세요!") and "그룹에서는" in text and "@article_qa_bot" in text
     examples = buttons(reply)
     assert 3 <= len(examples) <= 5
@@ -188,9 +193,7 @@ async def test_unknown_command_in_private_points_to_help(
 
 
 async def test_fact_is_the_short_form(app: BotApplication, api: BotApiStandIn) -> None:
-    reply = await ask(api, "/fact 김태훈씨 몇 살이야?")
-    assert_html_reply(reply)
-    text = reply.result["text"]
+    reply, text = await html_reply(api, "/fact 김태훈씨 몇 살이야?")
     first_line, _, rest = text.partition("\n")
     assert "26세" in first_line
     assert entity_types(reply) == {"bold", "blockquote"}
@@ -204,9 +207,7 @@ async def test_fact_is_the_short_form(app: BotApplication, api: BotApiStandIn) -
 async def test_korean_question_gets_answer_quote_citation_and_feedback_buttons(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await ask(api, "김태훈 연봉이 얼마야?")
-    assert_html_reply(reply)
-    text = reply.result["text"]
+    reply, text = await html_reply(api, "김태훈 연봉이 얼마야?")
     assert text.startswith("김씨가 밝히지는 않았지만 연봉은")
     assert SALARY_QUOTE in quoted_text(reply)
     assert text.endswith(CITATION_KO)
@@ -233,9 +234,7 @@ async def test_english_question_is_answered_in_english(
 async def test_off_topic_question_is_declined_with_did_you_mean_buttons(
     app: BotApplication, api: BotApiStandIn
 ) -> None:
-    reply = await ask(api, "오늘 서울 날씨 어때?")
-    assert_html_reply(reply)
-    text = reply.result["text"]
+    reply, text = await html_reply(api, "오늘 서울 날씨 어때?")
     assert "기사에는" in text and "없어요" in text
     assert "blockquote" not in entity_types(reply)
     suggestions = buttons(reply)

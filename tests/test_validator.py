@@ -11,28 +11,12 @@ import pytest
 from bot.errors import KnowledgeError
 from bot.knowledge import files
 from tests.support import KNOWLEDGE_DIR
-
-ENTRY = """\
-- id: age
-  topic: 나이
-  topic_en: Age
-  answer_ko: 김태훈씨는 만 26세입니다.
-  answer_en: He is 26.
-  quote: 올해 만 26세의 김씨가
-  questions:
-    - 몇 살이야?
-  keywords: [나이, age]
-"""
+from tests.support.knowledge import AGE_ENTRY, knowledge_folder
 
 
 @pytest.fixture
 def knowledge(tmp_path: Path) -> Path:
-    root = tmp_path / "knowledge"
-    (root / "entries").mkdir(parents=True)
-    for name in ("article.txt", "article.yaml", "aliases.yaml"):
-        shutil.copy(KNOWLEDGE_DIR / name, root / name)
-    (root / "entries" / "facts.yaml").write_text(ENTRY, encoding="utf-8")
-    return root
+    return knowledge_folder(tmp_path / "knowledge", AGE_ENTRY)
 
 
 def problems(knowledge: Path) -> list[str]:
@@ -47,7 +31,9 @@ def test_the_fixture_is_valid(knowledge: Path) -> None:
 
 def test_a_key_given_twice_in_one_entry_is_an_error_at_its_line(knowledge: Path) -> None:
     path = knowledge / "entries" / "facts.yaml"
-    path.write_text(ENTRY.replace("  answer_en:", "  answer_ko: 두 번째\n  answer_en:"), "utf-8")
+    path.write_text(
+        AGE_ENTRY.replace("  answer_en:", "  answer_ko: 두 번째\n  answer_en:"), "utf-8"
+    )
     assert problems(knowledge) == [
         f"{path}:5: duplicate key 'answer_ko', first at line 4; keep one of them"
     ]
@@ -55,7 +41,7 @@ def test_a_key_given_twice_in_one_entry_is_an_error_at_its_line(knowledge: Path)
 
 def test_a_non_utf8_entry_file_names_the_file_and_the_encoding(knowledge: Path) -> None:
     path = knowledge / "entries" / "facts.yaml"
-    path.write_bytes(ENTRY.encode("cp949"))
+    path.write_bytes(AGE_ENTRY.encode("cp949"))
     [problem] = problems(knowledge)
     assert problem.startswith(f"{path}:2: not UTF-8 (byte 0xb3)")
     assert "must be UTF-8" in problem
@@ -89,7 +75,7 @@ def test_alias_errors_point_at_their_own_line(knowledge: Path) -> None:
 def test_yaml_in_a_subfolder_of_entries_is_loaded(knowledge: Path) -> None:
     sub = knowledge / "entries" / "people"
     sub.mkdir()
-    (sub / "more.yaml").write_text(ENTRY.replace("id: age", "id: age-again"), "utf-8")
+    (sub / "more.yaml").write_text(AGE_ENTRY.replace("id: age", "id: age-again"), "utf-8")
     (knowledge / "entries" / ".drafts").mkdir()
     (knowledge / "entries" / ".drafts" / "x.yaml").write_text("not: an entry list", "utf-8")
     assert [e.id for e in files.load(knowledge).entries] == ["age", "age-again"]
@@ -97,7 +83,7 @@ def test_yaml_in_a_subfolder_of_entries_is_loaded(knowledge: Path) -> None:
 
 def test_a_yml_file_in_entries_is_refused_with_a_message(knowledge: Path) -> None:
     path = knowledge / "entries" / "extra.yml"
-    path.write_text(ENTRY, encoding="utf-8")
+    path.write_text(AGE_ENTRY, encoding="utf-8")
     assert problems(knowledge) == [f"{path}:1: entry files must end in .yaml; rename it"]
 
 

@@ -14,7 +14,6 @@ import logging
 import resource
 import signal
 import socket
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,10 +24,9 @@ from bot.answering.engine import Engine
 from bot.telegram.app import build_application, serve_webhook, webhook_options
 from bot.telegram.shutdown import BoundedStop
 from tests.support import updates as u
-from tests.support.harness import make_settings
+from tests.support.harness import make_settings, serving_env, start_bot
 from tests.support.standin import BotApiStandIn
 from tests.support.traffic import SALARY_QUESTION, SALARY_QUOTE, person, to_chat
-from tests.test_data_safety import bot_env
 
 SECRET = "webhook-Secret_123"
 HOOK_URL = "https://bot.example.org/tg-hook"
@@ -152,20 +150,16 @@ async def webhook_process(
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, Path]]:
     port = free_port()
     log_path = tmp_path / "bot.log"
-    env = bot_env(
-        api,
-        tmp_path,
-        DATABASE_PATH=str(knowledge_db),
-        KNOWLEDGE_DIR=str(tmp_path / "none"),
-        WEBHOOK_SECRET_TOKEN=SECRET,
-    )
+    env = serving_env(api, tmp_path, knowledge_db, WEBHOOK_SECRET_TOKEN=SECRET)
     with log_path.open("wb") as log_file:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--webhook-url", HOOK_URL,
-            "--listen", "127.0.0.1", "--port", str(port),
-            cwd=tmp_path, env=env, stdout=log_file, stderr=log_file,
+        process = await start_bot(
+            env,
+            tmp_path,
+            *("run", "--webhook-url", HOOK_URL, "--listen", "127.0.0.1", "--port", str(port)),
+            stdout=log_file,
+            stderr=log_file,
             preexec_fn=low_open_files_limit,
-        )  # fmt: skip
+        )
     try:
         await api.wait_for("setWebhook", timeout=30)
         for _ in range(200):  # until it accepts connections

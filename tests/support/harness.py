@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.telegram.app import ALLOWED_UPDATES, BotApplication, build_application
 from bot.telegram.callbacks import CallbackSigner, derive_secret
-from tests.support import PROJECT_ROOT
+from tests.support.cli import BOT, cli_environment
 from tests.support.standin import ApiCall, BotApiStandIn
 
 TOKEN = "123456789:AAH-test-token-for-the-stand-in_xyz"
@@ -38,29 +36,35 @@ def make_settings(api: BotApiStandIn, tmp_path: Path, **overrides: Any) -> Setti
 
 
 def bot_env(api: BotApiStandIn, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The environment for `python -m bot run` against the stand-in: this one's, without any
-    TELEGRAM_* a developer has set, with state under `tmp_path`, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("TELEGRAM_")}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_BASE_URL=api.base_url,
-        STATE_DATABASE_PATH=str(tmp_path / "state.sqlite3"),
-        FEEDBACK_SALT="subprocess-salt",
-        PYTHONPATH=str(PROJECT_ROOT),
-        **extra,
+    """The environment for `python -m bot run` against the stand-in: this one's, without the bot
+    settings a developer may have exported, with state under `tmp_path`, plus `extra`."""
+    return cli_environment(
+        env={
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": api.base_url,
+            "STATE_DATABASE_PATH": str(tmp_path / "state.sqlite3"),
+            "FEEDBACK_SALT": "subprocess-salt",
+            **extra,
+        }
     )
-    return env
 
 
-async def start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    """`python -m bot run` as a subprocess in `cwd` (no .env there), stdout/stderr piped."""
+def serving_env(api: BotApiStandIn, tmp_path: Path, database: Path, **extra: str) -> dict[str, str]:
+    """`bot_env` for a bot that serves `database` as it is: no knowledge folder to rebuild it."""
+    return bot_env(
+        api, tmp_path, DATABASE_PATH=str(database), KNOWLEDGE_DIR=str(tmp_path / "none"), **extra
+    )
+
+
+async def start_bot(
+    env: dict[str, str], cwd: Path, *args: str, **options: Any
+) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` (`run` when none are given) as a subprocess in `cwd` (no .env
+    there), stdout/stderr piped unless `options` for create_subprocess_exec say otherwise."""
+    streams: dict[str, Any] = {"stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.PIPE}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        *BOT, *(args or ("run",)), cwd=cwd, env=env, **{**streams, **options}
+    )
 
 
 def signer() -> CallbackSigner:

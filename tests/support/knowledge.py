@@ -29,3 +29,8 @@ def knowledge_folder(root: Path, entries: str, *, file_name: str = "facts.yaml")
         shutil.copy(KNOWLEDGE_DIR / name, root / name)
     (root / "entries" / file_name).write_text(entries, encoding="utf-8")
     return root
+
+
+def small_knowledge(root: Path, marker: str) -> Path:
+    """A one-entry knowledge folder whose answer starts with `marker`."""
+    return knowledge_folder(root, AGE_ENTRY.replace("answer_ko: ", f"answer_ko: {marker} "))
