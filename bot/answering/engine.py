@@ -138,19 +138,23 @@ class Engine:
                     return Decision(answer, analyse(stripped), ())
         analysis = analyse(stripped)
         terms = self.matcher.query_terms(stripped[:MAX_MATCH_CHARS])
-        alone = self._decide(question, lang, analysis, terms)
         if context is None or context.entry_id not in self._entries:
-            return alone
+            return self._decide(question, lang, analysis, terms)
         # A follow-up points back or leaves its topic out; one that names two or more things
         # of its own ("출국 전에 기자가 걔 어디서 만났대?") is read on its own first.
         content = len(self._content(terms))
         follows = content <= 1 or (points_back(stripped) and content <= 2)
-        if alone.answer.answered and not follows:
-            return alone  # a new topic: context never changes a self-contained question
+        alone: Decision | None = None
+        if not follows:
+            alone = self._decide(question, lang, analysis, terms)
+            if alone.answer.answered:
+                return alone  # a new topic: context never changes a self-contained question
         asked, in_terms = self._with_context(analysis, terms, context)
         in_context = self._decide(question, lang, asked, in_terms, context, own=terms)
         if in_context.answer.answered and self._grounded(terms, in_context, context):
             return in_context
+        if alone is None:
+            alone = self._decide(question, lang, analysis, terms)
         if (
             alone.answer.answered
             and alone.answer.score >= self.threshold
@@ -312,7 +316,7 @@ class Engine:
         """
         # In context, the asked detail may sit in a neighbouring entry further down the list.
         matches = self.matcher.rank(
-            terms, limit=CANDIDATES * (3 if context else 1), score_cutoff=SUGGESTION_MIN_SCORE
+            terms, limit=CANDIDATES + (3 if context else 0), score_cutoff=SUGGESTION_MIN_SCORE
         )
         holder = self.matcher.terms(analysis.holder) if analysis.holder else []
         policy = self.policy
