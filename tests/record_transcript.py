@@ -31,6 +31,7 @@ README_END = "<!-- end of transcript -->"
 MINJUN = u.user(7001, "민준", language_code="ko")
 ALEX = u.user(7002, "Alex", language_code="en")
 SEOYEON = u.user(7003, "서연", language_code="ko")
+JIWOO = u.user(7004, "지우", language_code="ko")
 GROUP = u.group_chat(title="기사 읽기 모임")
 
 
@@ -174,6 +175,21 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
             ],
         )
 
+        first = "김태훈 병역 문제는 어떻게 해결했어?"
+        answered = await ask(api, first, JIWOO)
+        lines = [_said(JIWOO, first, private), *_bot(answered), ""]
+        for follow_up in ("그거 얼마 동안 했어?", "계약 기간은 몇 년이래?", "원화로 연봉은?"):
+            reply = await ask(api, follow_up, JIWOO)
+            lines += [_said(JIWOO, follow_up, private), *_bot(reply), ""]
+        transcript.scene("8. Follow-up questions (a conversation in a private chat)", lines[:-1])
+
+        question = "오픈AI는 몇 년도에 설립됐나요?"
+        partial = await ask(api, question, JIWOO)
+        transcript.scene(
+            "9. A question on a covered topic for a detail the article does not give",
+            [_said(JIWOO, question, private), *_bot(partial)],
+        )
+
         query = "연봉"
         api.push_update(u.inline_query_update(query, from_user=ALEX))
         [inline] = await api.wait_for("answerInlineQuery")
@@ -183,7 +199,7 @@ async def record(api: BotApiStandIn, workdir: Path) -> Transcript:
         ]
         for number, result in enumerate(inline.params["results"], start=1):
             lines.append(f"   {number}. {result['title']} — {result['description']}")
-        transcript.scene("8. Inline mode", lines)
+        transcript.scene("10. Inline mode", lines)
     return transcript
 
 

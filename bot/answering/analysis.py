@@ -98,6 +98,7 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         rf"얼마{_K}동안|몇{_K}년{_K}짜리|몇{_K}년{_K}동안|몇{_K}개월|how long|"
         r"how many years (?:of|did|was|were)",
     ),
+    (AnswerType.DURATION, rf"기간{_K}(?:은|이)?{_K}몇|how long"),
     (AnswerType.AGE, rf"몇{_K}살|how old"),
     (AnswerType.ORDINAL, rf"몇{_K}번째|\bthe first\b|\bfirst (?:korean|person|one)\b"),
     (AnswerType.RANK, rf"몇{_K}(?:위|등)|what rank|which rank"),

@@ -163,6 +163,8 @@ class Engine:
             # A short question that stands on its own after all; or one whose "he" is the
             # article's subject and whose own words name the topic ("when did he graduate").
             return alone
+        if not follows:
+            return alone  # a question of its own, declined as such
         if in_context.answer.answered:  # answered off the topic: the article does not say
             decline = self._decline(question, lang, [], None)
             return Decision(decline, asked, in_context.considered)

@@ -177,9 +177,12 @@ def _check(
     # what a follow-up points back to ("거기 누가 세웠어?" after 오픈AI) is never its answer.
     typed = [i for i in typed if not given[i]] or typed
     pointed_at = set(pointed)
-    typed = [i for i in typed if not facts.value(entry.id, i) <= pointed_at] or (
-        [] if pointed_at else typed
-    )
+    fresh = [i for i in typed if not facts.value(entry.id, i) <= pointed_at]
+    if typed and not fresh and pointed_at:
+        # Only the fact just given is of the asked kind: the follow-up asks about something
+        # else ("계약 기간은?" after the service's 3 years), which this entry does not state.
+        return Check(conflicts=tuple(sorted(pointed_at)))
+    typed = fresh or typed
     if holder:
         # "카페 이름", "해킹동아리 이름": the name of something the entry is about, and not
         # of another fact's subject (the contest's name is not the club's).
