@@ -46,7 +46,6 @@ class AnswerType(StrEnum):
 
 
 _DATES = frozenset({FactType.DATE})
-_QUANTITIES = frozenset({FactType.COUNT, FactType.MONEY, FactType.SCORE, FactType.AGE})
 _STATEMENTS = frozenset(
     {FactType.QUOTE, FactType.REASON, FactType.METHOD, FactType.THING, FactType.DEFINITION}
 )
@@ -61,7 +60,7 @@ ACCEPTS: dict[AnswerType, frozenset[FactType]] = {
     AnswerType.DAY: _DATES,
     AnswerType.TIME_OF_DAY: _DATES,
     AnswerType.COUNT: frozenset({FactType.COUNT}),
-    AnswerType.AMOUNT: _QUANTITIES | {FactType.DURATION},
+    AnswerType.AMOUNT: frozenset({FactType.COUNT, FactType.MONEY, FactType.SCORE}),
     AnswerType.SCORE: frozenset({FactType.SCORE}),
     AnswerType.RANK: frozenset(),  # a placing ("최종 순위") the article never gives
     AnswerType.ORDINAL: frozenset({FactType.ORDINAL}),
