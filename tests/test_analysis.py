@@ -131,3 +131,18 @@ def test_analysis_never_raises_and_is_idempotent_on_normalised_text(text: str) -
     analysis = analyse(text)
     assert analyse(clean(text)) == analysis
     assert analyse(clean(clean(text))) == analysis
+
+
+@pytest.mark.parametrize(
+    ("question", "which"),
+    [
+        ("Which airport is Kim flying out of?", "airport"),
+        ("What paper did he reimplement?", "paper"),
+        ("Which university did he attend?", ""),  # only the kind of answer: an organisation
+        ("What time was it posted?", ""),
+        ("What is OpenAI?", ""),
+        ("공항은 어디야?", ""),
+    ],
+)
+def test_the_thing_an_english_which_question_asks_for(question: str, which: str) -> None:
+    assert analyse(question).which == which

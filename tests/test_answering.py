@@ -41,6 +41,7 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "2025년까지 국내 AI 인력 부족 규모는?",  # another number than the article's
         "일본의 AI 연구자 부족 규모는?",  # Japan's shortage is not Korea's
         "머스크 나이 몇 살이야?",
+        "Which airport is Kim flying out of?",  # a kind of thing the article never names
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:

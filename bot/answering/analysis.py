@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.answering.normalize import clean
+from bot.answering.normalize import EN_STOPWORDS, clean
 from bot.models import FactType
 
 
@@ -172,6 +172,8 @@ class QuestionAnalysis:
     """For a name or title: whose, as written ("카페 이름" → 카페)."""
     in_words: bool = False
     """It asks for the article's own words ("어떤 사자성어로 표현했어?", "뭐라고 했어?")."""
+    which: str = ""
+    """In English, the kind of thing asked for ("which airport" → airport), as written."""
 
     def accepts(self, fact_type: FactType, value: str) -> bool:
         """True when a fact of `fact_type` with `value` answers this question."""
@@ -218,10 +220,31 @@ def analyse(question: str) -> QuestionAnalysis:
         found = _HOLDER.search(text)
         holder = found.group(1) if found else ""
     in_words = _IN_WORDS.search(text) is not None
-    return QuestionAnalysis(answer_type, excluding, parts, holder, in_words)
+    return QuestionAnalysis(answer_type, excluding, parts, holder, in_words, _which(text))
+
+
+# "Which airport…", "what paper…": the noun after an opening which/what names what is asked.
+_WHICH = re.compile(r"^\W*(?:which|what)\s+([a-z]+)\b")
+# Nouns that only say what kind of answer is wanted ("what time", "which kind of").
+_NOT_A_THING = frozenset("time kind sort type way one else number day year month date".split())
+
+
+def _which(text: str) -> str:
+    found = _WHICH.search(text)
+    if found is None:
+        return ""
+    word = found.group(1)
+    # "which company", "which city" only say what kind of answer is wanted.
+    if word in EN_STOPWORDS or word in _NOT_A_THING or _asks_for_a_kind(f"which {word}"):
+        return ""
+    return word
 
 
 @functools.lru_cache(maxsize=8192)
 def is_question(word: str) -> bool:
     """True for words that ask for a kind of answer ("누가", "날짜", "how many")."""
-    return analyse(word).answer_type is not AnswerType.ANY
+    return _asks_for_a_kind(clean(word))
+
+
+def _asks_for_a_kind(text: str) -> bool:
+    return any(rule.search(text) for _, rule in _RULES)

@@ -321,6 +321,7 @@ class Engine:
             terms, limit=CANDIDATES + (3 if context else 0), score_cutoff=SUGGESTION_MIN_SCORE
         )
         holder = self.matcher.terms(analysis.holder) if analysis.holder else []
+        which = self.matcher.terms(analysis.which) if analysis.which else []
         policy = self.policy
         floor = policy.context_threshold if context is not None else policy.pinned_threshold
         considered: list[tuple[Match, Check]] = []
@@ -338,6 +339,7 @@ class Engine:
                 self.knowledge.neighbours.contrasts,
                 self.matcher.not_typos,
                 context.named if context is not None else (),
+                which,
             )
             considered.append((match, result))
             strong = match.score >= self.threshold

@@ -119,9 +119,12 @@ def check(
     contrasts: Mapping[str, Iterable[str]] | None = None,
     strangers: Container[str] = (),
     pointed: Collection[str] = (),
+    which: Sequence[str] = (),
 ) -> Check:
     """Whether `entry` states what the question (`analysis`, `terms`) asks."""
-    result = _check(entry, analysis, terms, facts, mentions, holder, contrasts, strangers, pointed)
+    result = _check(
+        entry, analysis, terms, facts, mentions, holder, contrasts, strangers, pointed, which
+    )
     if analysis.in_words and result.ok:
         # "어떤 사자성어로 표현했어?": the entry's quote is the answer, so the entry need only be
         # the one the question is about.
@@ -141,6 +144,7 @@ def _check(
     contrasts: Mapping[str, Iterable[str]] | None = None,
     strangers: Container[str] = (),
     pointed: Collection[str] = (),
+    which: Sequence[str] = (),
 ) -> Check:
     """Whether `entry` states what the question (`analysis`, `terms`) asks."""
     contrasts = contrasts or {}
@@ -155,6 +159,8 @@ def _check(
             and not _contains_own_word(t.text, entry.id, mentions)
         )
     )
+    if which and not any(mentions(entry.id, t) for t in which):
+        conflicts += (" ".join(which),)  # "which airport" of an entry that names none
     if conflicts or not entry.facts:
         return Check(conflicts=conflicts)
     asked = {t.text for t in terms} | {m for t in terms for m, _ in t.matches}
