@@ -76,6 +76,12 @@ class Engine:
         self.policy = policy
         self.threshold = policy.answer_threshold
         self._facts = verify.FactIndex(compiled.entries, self.matcher.terms)
+        self._lookups = verify.Lookups(
+            self._facts,
+            self.matcher.mentions,
+            compiled.neighbours.contrasts,
+            self.matcher.not_typos,
+        )
         self._passages = Passages(compiled.body, compiled.entries)
         self._entries = {e.id: e for e in compiled.entries}
         self._first_question: dict[tuple[str, str], str] = {}
@@ -320,8 +326,13 @@ class Engine:
         matches = self.matcher.rank(
             terms, limit=CANDIDATES + (3 if context else 0), score_cutoff=SUGGESTION_MIN_SCORE
         )
-        holder = self.matcher.terms(analysis.holder) if analysis.holder else []
-        which = self.matcher.terms(analysis.which) if analysis.which else []
+        asked = verify.Question(
+            analysis,
+            terms,
+            holder=self.matcher.terms(analysis.holder) if analysis.holder else (),
+            which=self.matcher.terms(analysis.which) if analysis.which else (),
+            pointed=context.named if context is not None else (),
+        )
         policy = self.policy
         floor = policy.context_threshold if context is not None else policy.pinned_threshold
         considered: list[tuple[Match, Check]] = []
@@ -329,18 +340,7 @@ class Engine:
         for rank, match in enumerate(matches):
             if match.score < floor:
                 break
-            result = verify.check(
-                match.entry,
-                analysis,
-                terms,
-                self._facts,
-                self.matcher.mentions,
-                holder,
-                self.knowledge.neighbours.contrasts,
-                self.matcher.not_typos,
-                context.named if context is not None else (),
-                which,
-            )
+            result = verify.check(match.entry, asked, self._lookups)
             considered.append((match, result))
             strong = match.score >= self.threshold
             # Only the best match may answer below the threshold: a lower one that singles
@@ -362,8 +362,8 @@ class Engine:
                     answer = dataclasses.replace(answer, answer=text)
                 entry_id = match.entry.id
                 # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
-                asked = [t.text for t in terms if self.matcher.mentions(entry_id, t.text)]
-                topic = functools.partial(self._topic_of, match.entry, asked, result.fact)
+                said = [t.text for t in terms if self.matcher.mentions(entry_id, t.text)]
+                topic = functools.partial(self._topic_of, match.entry, said, result.fact)
                 named = functools.partial(self._named_by, result.fact)
                 return Decision(answer, analysis, tuple(considered), topic, named)
             if strong and gap is None:

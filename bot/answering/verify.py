@@ -109,45 +109,52 @@ class FactIndex:
         return new != old and (new, old) in self._alternatives and (new, old) not in self._together
 
 
-def check(
-    entry: Entry,
-    analysis: QuestionAnalysis,
-    terms: Sequence[QueryTerm],
-    facts: FactIndex,
-    mentions: Callable[[str, str], bool],
-    holder: Sequence[str] = (),
-    contrasts: Mapping[str, Iterable[str]] | None = None,
-    strangers: Container[str] = (),
-    pointed: Collection[str] = (),
-    which: Sequence[str] = (),
-) -> Check:
-    """Whether `entry` states what the question (`analysis`, `terms`) asks."""
-    result = _check(
-        entry, analysis, terms, facts, mentions, holder, contrasts, strangers, pointed, which
-    )
-    if analysis.in_words and result.ok:
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question as the check reads it."""
+
+    analysis: QuestionAnalysis
+    terms: Sequence[QueryTerm]
+    holder: Sequence[str] = ()
+    """The analysed terms of whose name is asked ("카페 이름")."""
+    which: Sequence[str] = ()
+    """The analysed terms of the kind of thing asked ("which airport")."""
+    pointed: Collection[str] = ()
+    """In a follow-up, the terms of what the last answer named (what "거기" points to)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """What the check looks things up in, the same for every question."""
+
+    facts: FactIndex
+    mentions: Callable[[str, str], bool]
+    """True when an entry's index has a term."""
+    contrasts: Mapping[str, Iterable[str]]
+    """Words the knowledge never uses → its terms they are siblings of (영국 → 일본)."""
+    strangers: Container[str]
+    """Dictionary words the knowledge never uses."""
+
+
+def check(entry: Entry, question: Question, lookups: Lookups) -> Check:
+    """Whether `entry` states what `question` asks."""
+    result = _check(entry, question, lookups)
+    if question.analysis.in_words and result.ok:
         # "어떤 사자성어로 표현했어?": the entry's quote is the answer, so the entry need only be
         # the one the question is about.
-        result = dataclasses.replace(
-            result, pinned=True, strays=_strays(entry, terms, mentions, strangers)
-        )
+        strays = _strays(entry, question.terms, lookups.mentions, lookups.strangers)
+        result = dataclasses.replace(result, pinned=True, strays=strays)
     return result
 
 
-def _check(
-    entry: Entry,
-    analysis: QuestionAnalysis,
-    terms: Sequence[QueryTerm],
-    facts: FactIndex,
-    mentions: Callable[[str, str], bool],
-    holder: Sequence[str] = (),
-    contrasts: Mapping[str, Iterable[str]] | None = None,
-    strangers: Container[str] = (),
-    pointed: Collection[str] = (),
-    which: Sequence[str] = (),
-) -> Check:
-    """Whether `entry` states what the question (`analysis`, `terms`) asks."""
-    contrasts = contrasts or {}
+def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
+    analysis, terms, holder, which = (
+        question.analysis,
+        question.terms,
+        question.holder,
+        question.which,
+    )
+    facts, mentions, contrasts = lookups.facts, lookups.mentions, lookups.contrasts
     conflicts = tuple(
         t.text
         for t in terms
@@ -182,7 +189,7 @@ def _check(
     # What the question states is context, not what it asks for, unless nothing else is left;
     # what a follow-up points back to ("거기 누가 세웠어?" after 오픈AI) is never its answer.
     typed = [i for i in typed if not given[i]] or typed
-    pointed_at = set(pointed)
+    pointed_at = set(question.pointed)
     fresh = [i for i in typed if not facts.value(entry.id, i) <= pointed_at]
     if typed and not fresh and pointed_at:
         # Only the fact just given is of the asked kind: the follow-up asks about something
@@ -214,7 +221,7 @@ def _check(
         m in own for t in terms if t.is_name for m, _ in t.matches
     )
     asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1 and names_own
-    strays = _strays(entry, terms, mentions, strangers)
+    strays = _strays(entry, terms, mentions, lookups.strangers)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(fact=fact_of(chosen), pinned=narrowed or asked_for, strays=strays)
     # "무슨 기술에 대해 강연했어?": the question's words single out one fact of another kind;
