@@ -153,10 +153,13 @@ class Matcher:
         best_scores: list[float] = []  # min-heap of the `limit` best scores so far
         for index in self._candidates(coverage):
             cov = float(coverage[index]) / total
-            # Similarity is at most 1 and the factors only lower a score, so once even a
-            # perfect similarity cannot reach the top `limit`, no later candidate (they come
-            # in falling coverage) can either.
-            ceiling = 100 * (share * cov + (1 - share))
+            # The factors only lower a score, and the similarity is bounded by the coverage:
+            # a curated question's terms point at its entry with at least `curated_once`
+            # strength, so its recall is at most cov / curated_once, and F1 ≤ 2r / (1 + r).
+            # Once even that cannot reach the top `limit` or the cutoff, no later candidate
+            # (they come in falling coverage) can either.
+            recall = min(1.0, cov / policy.curated_once)
+            ceiling = 100 * (share * cov + (1 - share) * 2 * recall / (1 + recall))
             if ceiling < score_cutoff or (len(best_scores) >= limit and ceiling < best_scores[0]):
                 break
             entry_id = self._entry_ids[index]
