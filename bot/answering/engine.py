@@ -262,12 +262,16 @@ class Engine:
         """What a conversation is about after `entry` answered: what was asked of it, its
         topic, and what the answer named, which "그거" and "거기" will point back to. Numbers
         are not carried on: they would contradict the next entry's own."""
+        topic = self._content([self.matcher.resolve(t) for t in asked])
+        return tuple(dict.fromkeys([*topic, *self._answer_topic(entry, fact)]))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one engine per process, bounded
+    def _answer_topic(self, entry: Entry, fact: Fact | None) -> tuple[str, ...]:
+        """The entry's topic and the words of what it answered with, numbers left out."""
         named = [fact] if fact else entry.facts[:3]
         said = [t for f in named for t in self.matcher.terms(f.value)]
-        words = [*self._facts.topic(entry.id), *said]
-        words = [t for t in words if not _NUMBER_RE.fullmatch(t)]
-        topic = self._content([self.matcher.resolve(t) for t in [*asked, *words]])
-        return tuple(dict.fromkeys(topic))
+        words = [t for t in (*self._facts.topic(entry.id), *said) if not _NUMBER_RE.fullmatch(t)]
+        return tuple(self._content([self.matcher.resolve(t) for t in words]))
 
     def _named_by(self, fact: Fact | None) -> tuple[str, ...]:
         return tuple(self.matcher.terms(fact.value)) if fact is not None else ()

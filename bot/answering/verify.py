@@ -99,9 +99,16 @@ class FactIndex:
         """Every word that says what some fact is about."""
         return frozenset(word for about in self._about.values() for word in about)
 
+    @functools.cached_property
+    def _about_by_entry(self) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for (owner, _), about in self._about.items():
+            found.setdefault(owner, set()).update(about)
+        return {owner: frozenset(words) for owner, words in found.items()}
+
     def singles_out(self, entry_id: str, word: str) -> bool:
         """True when `word` says what one of the entry's facts is about (원화 of the salary)."""
-        return any(word in about for (owner, _), about in self._about.items() if owner == entry_id)
+        return word in self._about_by_entry.get(entry_id, ())
 
     def replaces(self, new: str, old: str) -> bool:
         """True when `new` takes the place of `old` in a follow-up ("중국은?" after "한국"):
