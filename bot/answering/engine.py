@@ -297,7 +297,8 @@ class Engine:
         rest_terms = self.matcher.query_terms(rest[:MAX_MATCH_CHARS])
         entry = self._entries[context.entry_id]
         around = self._passages.around(entry.id)
-        if not self._content(rest_terms):
+        content = self._content(rest_terms)
+        if not content:
             shown = [entry, *(self._entries[i] for i in around.entry_ids if i != entry.id)][:3]
             said = " ".join(dict.fromkeys(e.answer(lang) for e in shown))
             answer = Answer(
@@ -305,8 +306,11 @@ class Engine:
             )
             return Decision(answer, analyse(question), ())
         neighbours = set(around.entry_ids) - {entry.id}
-        for match in self.matcher.rank(rest_terms, limit=CANDIDATES * 4):
-            if match.entry.id in neighbours and match.score >= self.policy.context_threshold:
+        if not neighbours or not any(t.matches for t in rest_terms if t.text in content):
+            return None  # nothing the article knows is named: no neighbour is about it
+        cutoff = self.policy.context_threshold
+        for match in self.matcher.rank(rest_terms, limit=CANDIDATES * 4, score_cutoff=cutoff):
+            if match.entry.id in neighbours:
                 answer = self._answer(question, match.entry, lang, match.score)
                 return Decision(answer, analyse(rest), ())
         return None

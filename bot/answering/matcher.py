@@ -163,12 +163,17 @@ class Matcher:
             if ceiling < score_cutoff or (len(best_scores) >= limit and ceiling < best_scores[0]):
                 break
             entry_id = self._entry_ids[index]
-            similarity, question = self._question_similarity(entry_id, terms, total)
-            score = 100 * (share * cov + (1 - share) * similarity)
+            factor = 1.0
             if any(t.is_name and not self._mentions(entry_id, t) for t in terms):
-                score *= policy.name_mismatch_factor
+                factor *= policy.name_mismatch_factor
             if asked and not any(entry_id in self.knowledge.vocabulary.get(w, ()) for w in asked):
-                score *= policy.question_word_mismatch_factor
+                factor *= policy.question_word_mismatch_factor
+            if factor * ceiling < score_cutoff or (
+                len(best_scores) >= limit and factor * ceiling < best_scores[0]
+            ):
+                continue  # a later candidate may still do better: it may lack the penalty
+            similarity, question = self._question_similarity(entry_id, terms, total)
+            score = 100 * (share * cov + (1 - share) * similarity) * factor
             if len(best_scores) < limit:
                 heapq.heappush(best_scores, score)
             elif score > best_scores[0]:
@@ -279,18 +284,38 @@ class Matcher:
         self, entry_id: str, terms: Sequence[QueryTerm], total: float
     ) -> tuple[float, str]:
         """Weighted F1 between the query's terms and the closest curated question's terms."""
-        using = self._questions_using.get(entry_id, {})
-        covered: dict[int, float] = defaultdict(float)  # question -> query weight it covers
-        hits: dict[int, set[str]] = defaultdict(set)  # question -> its terms the query hit
+        using = self._questions_using.get(entry_id)
+        if not using:
+            return 0.0, ""
+        idf = self._idf
+        covered: dict[int, float] = {}  # question -> query weight it covers
+        hit_weight: dict[int, float] = {}  # question -> idf of its terms the query hit
+        hits: set[tuple[int, str]] = set()
         for term in terms:
+            if len(term.matches) == 1:  # the usual case, without the per-question best
+                ((vocab_term, s),) = term.matches
+                gained = term.weight * s
+                for position in using.get(vocab_term, ()):
+                    covered[position] = covered.get(position, 0.0) + gained
+                    if (position, vocab_term) not in hits:
+                        hits.add((position, vocab_term))
+                        hit_weight[position] = hit_weight.get(position, 0.0) + idf.get(
+                            vocab_term, 0.0
+                        )
+                continue
             similarity: dict[int, float] = {}
             for vocab_term, s in term.matches:
                 for position in using.get(vocab_term, ()):
                     if s > similarity.get(position, 0.0):
                         similarity[position] = s
-                        hits[position].add(vocab_term)
+                        if (position, vocab_term) not in hits:
+                            hits.add((position, vocab_term))
+                            hit_weight[position] = hit_weight.get(position, 0.0) + idf.get(
+                                vocab_term, 0.0
+                            )
+            weight = term.weight
             for position, s in similarity.items():
-                covered[position] += term.weight * s
+                covered[position] = covered.get(position, 0.0) + weight * s
         questions = self._questions[entry_id]
         best, best_text = 0.0, ""
         for position in sorted(covered):  # question order breaks ties
@@ -298,7 +323,7 @@ class Matcher:
             if not question_weight:
                 continue
             recall = covered[position] / total
-            precision = sum(self._idf.get(t, 0.0) for t in hits[position]) / question_weight
+            precision = hit_weight[position] / question_weight
             if recall + precision > 0:
                 f1 = 2 * recall * precision / (recall + precision)
                 if f1 > best:
