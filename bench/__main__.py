@@ -31,6 +31,7 @@ from bench.common import (
     RESULTS_DIR,
     DevQuestion,
     code_version,
+    dev_set_path,
     fmt,
     load_dev,
     machine,
@@ -136,16 +137,19 @@ class Run:
         self.cold_runs = 3 if self.quick else 5
         self.knowledge = tmp / "knowledge"
         shutil.copytree(KNOWLEDGE_DIR, self.knowledge)
-        self.dev = load_dev()
+        dev_set = dev_set_path()
+        self.dev = load_dev(dev_set)
         self.article_db = tmp / "article.sqlite3"
         self.results: dict[str, Any] = {
             "command": " ".join(["python -m bench", *sys.argv[1:]]),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "machine": machine(),
-            "dev_set": str(DEV_TSV) if self.dev else None,
+            "dev_set": str(dev_set) if self.dev else None,
             "notes": [],
             "profiles": {},
         }
+        if dev_set != DEV_TSV:
+            self.note(f"{DEV_TSV} is missing: the questions and accuracy are {dev_set}'s")
         if not self.dev:
             self.note(
                 f"{DEV_TSV} is missing: latency uses synthetic questions only, "

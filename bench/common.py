@@ -20,6 +20,7 @@ from bot.knowledge.files import fold_whitespace
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 DEV_TSV = PROJECT_ROOT.parent / "shared" / "eval" / "dev.tsv"
+OWN_QUESTIONS_TSV = PROJECT_ROOT / "tests" / "data" / "paraphrases.tsv"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
 
@@ -33,8 +34,14 @@ class DevQuestion:
     expected: tuple[str, ...] | None
 
 
+def dev_set_path() -> Path:
+    """The shared development set beside the project, or else the repository's own
+    paraphrases (same format), so that a fresh clone measures latency on real questions."""
+    return DEV_TSV if DEV_TSV.is_file() else OWN_QUESTIONS_TSV
+
+
 def load_dev(path: Path = DEV_TSV) -> list[DevQuestion]:
-    """The dev questions, or [] when the file is missing (benchmarks then say so).
+    """The questions of `path`, or [] when the file is missing.
 
     The lines `python -m bot eval` reads (bot.cli.evaluate): no blank, `#` or header lines.
     """

@@ -204,6 +204,8 @@ def _baseline(
                 text = entry.answer_ko + " " + entry.answer_en
                 top1 += judge(expected, True, text, entry.quote)
         result.update(top1_correct=top1, answerable=answerable)
+    if not mixed:
+        return result
     start = time.perf_counter()
     naive(mixed[0])
     one = max(time.perf_counter() - start, 1e-6)
