@@ -638,7 +638,7 @@ async def test_transcript_recorder_plays_a_new_users_session(
     api: BotApiStandIn, tmp_path: Path
 ) -> None:
     transcript = (await record_transcript.record(api, tmp_path)).markdown()
-    assert transcript.count("## ") == 8
+    assert transcript.count("## ") == 10
     for expected in (
         "안녕하세요!",
         "┃ 밝히진 않았지만",
@@ -648,6 +648,10 @@ async def test_transcript_recorder_plays_a_new_users_session(
         "no reply: not addressed",
         "의견 고마워요!",
         "1. 김태훈씨의 연봉은 얼마인가요?",
+        # the follow-ups: one read with the topic, one about a detail the article lacks
+        "3년짜리였습니다.",
+        "원화로는 약 3억3400만~5억5700만원입니다.",
+        "연도는 나오지 않아요.",
     ):
         assert expected in transcript
 
