@@ -34,6 +34,17 @@ def replace_with_fifo(path: Path) -> None:
     os.replace(fifo, path)
 
 
+async def reloaded(caplog: pytest.LogCaptureFixture, *, within: float = 5.0) -> bool:
+    """True once a reload is logged. It is not blocked, but on a busy machine it may finish
+    just after the answer (which waits RELOAD_WAIT_SECONDS at most)."""
+    deadline = time.monotonic() + within
+    while not any(r.getMessage().startswith("reloaded") for r in caplog.records):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
 async def test_a_fifo_is_refused_as_a_knowledge_database(tmp_path: Path) -> None:
     path = tmp_path / "k.sqlite3"
     os.mkfifo(path)
@@ -67,13 +78,7 @@ async def test_a_fifo_swapped_in_while_running_is_refused_and_the_next_rebuild_l
         shutil.copy(knowledge_db, copy)
         os.replace(copy, path)  # a rebuild: the next reload is not blocked
         await ask(api, AGE_QUESTION, ASKER, timeout=3)
-        # The reload is not blocked by the stuck one; on a busy machine it may finish just
-        # after the answer (which waits RELOAD_WAIT_SECONDS at most), so allow it a moment.
-        for _ in range(50):
-            if any(r.getMessage().startswith("reloaded") for r in caplog.records):
-                break
-            await asyncio.sleep(0.1)
-        assert any(r.getMessage().startswith("reloaded") for r in caplog.records)
+        assert await reloaded(caplog)
 
 
 async def test_a_stuck_reload_delays_no_answer_long_blocks_no_later_reload_nor_the_stop(
@@ -115,13 +120,7 @@ async def test_a_stuck_reload_delays_no_answer_long_blocks_no_later_reload_nor_t
         shutil.copy(knowledge_db, copy)
         os.replace(copy, path)
         await ask(api, AGE_QUESTION, ASKER, timeout=3)
-        # The reload is not blocked by the stuck one; on a busy machine it may finish just
-        # after the answer (which waits RELOAD_WAIT_SECONDS at most), so allow it a moment.
-        for _ in range(50):
-            if any(r.getMessage().startswith("reloaded") for r in caplog.records):
-                break
-            await asyncio.sleep(0.1)
-        assert any(r.getMessage().startswith("reloaded") for r in caplog.records)
+        assert await reloaded(caplog)
         # A reload stuck again when the stop comes does not hold the stop up.
         monkeypatch.setattr(Engine, "open", stalled_open)
         copy = tmp_path / "copy.sqlite3"
