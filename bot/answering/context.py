@@ -113,12 +113,6 @@ class Conversations:
         while len(self._turns) > self.max_size:
             self._turns.popitem(last=False)
 
-    def touch(self, key: Hashable) -> None:
-        """Keep a conversation alive without changing what it is about (after a decline)."""
-        found = self._turns.get(key)
-        if found is not None:
-            self.remember(key, found[1])
-
     def forget(self, key: Hashable) -> None:
         self._turns.pop(key, None)
 

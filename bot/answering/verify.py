@@ -95,11 +95,6 @@ class FactIndex:
         return frozenset(pairs)
 
     @functools.cached_property
-    def about_words(self) -> frozenset[str]:
-        """Every word that says what some fact is about."""
-        return frozenset(word for about in self._about.values() for word in about)
-
-    @functools.cached_property
     def _about_by_entry(self) -> dict[str, frozenset[str]]:
         found: dict[str, set[str]] = {}
         for (owner, _), about in self._about.items():

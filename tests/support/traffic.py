@@ -17,7 +17,6 @@ EN_USER = u.user(5002, "Alex", language_code="en")
 SALARY_QUESTION = "김태훈 연봉이 얼마야?"
 SALARY_QUOTE = "그가 받을 연봉은 30만~50만 달러"
 AGE_QUESTION = "김태훈씨 몇 살이야?"
-AGE_MARK = "26"
 SLOW_DOWN_KO = "잠시 후에"
 
 Predicate = Callable[[ApiCall], bool]
