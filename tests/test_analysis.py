@@ -146,3 +146,16 @@ def test_analysis_never_raises_and_is_idempotent_on_normalised_text(text: str) -
 )
 def test_the_thing_an_english_which_question_asks_for(question: str, which: str) -> None:
     assert analyse(question).which == which
+
+
+@pytest.mark.parametrize(
+    ("question", "proper"),
+    [
+        ("What is Vietnam's AI score?", "Vietnam"),
+        ("Does the piece name Canada or India?", "Canada India"),
+        ("Where did he study?", ""),  # the first word is capitalised as a sentence's
+        ("베트남 AI 점수", ""),
+    ],
+)
+def test_latin_words_written_as_names(question: str, proper: str) -> None:
+    assert analyse(question).proper == proper

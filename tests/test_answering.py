@@ -42,6 +42,10 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "일본의 AI 연구자 부족 규모는?",  # Japan's shortage is not Korea's
         "머스크 나이 몇 살이야?",
         "Which airport is Kim flying out of?",  # a kind of thing the article never names
+        "베트남 AI 기술 수준 몇이야?",  # a country the article never names: not Korea's 78.1
+        "What is Vietnam's AI technology level?",  # …written as a name in English
+        "김태훈 아마존 면접도 봤어?",  # the interview was OpenAI's
+        "김씨 토익 점수는 몇 점이야?",  # a word no entry uses: not the US's score of 100
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:
@@ -58,6 +62,8 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("기자가 김씨를 만난 건 27일 오전이야 오후야?", "오후"),
         ("김태훈은 몇 년 몇 월에 졸업했어?", "2015년 8월"),
         ("What's Korea's AI technology level?", "78.1"),
+        ("김태훈 연봉 달러 기준 최대치는?", "50만 달러"),  # 최대치: 최대 and a noun suffix
+        ("한국 AI 수준은 몇으로 평가됐어?", "78.1"),  # 평가: how it is put, not a topic
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answering.engine import Engine
-from bot.answering.matcher import ANSWER_THRESHOLD
+from bot.answering.matcher import ANSWER_THRESHOLD, QUESTION_WORD_WEIGHT
 
 
 @pytest.mark.parametrize(
@@ -130,3 +130,20 @@ def test_entries_answer_the_question_types_their_facts_imply() -> None:
     assert answer_types("20여 차례 공개했다") == ["몇 how many"]
     assert answer_types("만 26세의 김씨") == ["몇 살 나이 how old"]
     assert answer_types("기술로 세상을 바꾸는 것") == []
+
+
+@pytest.mark.parametrize("word", ["표현", "언급되", "환산", "describ"])
+def test_words_about_how_the_article_puts_it_weigh_as_question_words(
+    engine: Engine, word: str
+) -> None:
+    term = engine.matcher.resolve(word)
+    assert term.matches == () and term.weight == QUESTION_WORD_WEIGHT
+
+
+def test_a_known_word_with_a_noun_suffix_stands_for_the_word(engine: Engine) -> None:
+    assert [m for m, _ in engine.matcher.resolve("최대치").matches] == ["최대"]
+
+
+def test_a_proper_noun_the_knowledge_never_uses_counts_as_a_name(engine: Engine) -> None:
+    assert engine.matcher.resolve("베트남").is_name
+    assert not engine.matcher.resolve("공항").is_name  # a common noun: unknown, not a name

@@ -174,6 +174,8 @@ class QuestionAnalysis:
     """It asks for the article's own words ("어떤 사자성어로 표현했어?", "뭐라고 했어?")."""
     which: str = ""
     """In English, the kind of thing asked for ("which airport" → airport), as written."""
+    proper: str = ""
+    """Latin words written with a capital inside the question ("India's score"): names."""
 
     def accepts(self, fact_type: FactType, value: str) -> bool:
         """True when a fact of `fact_type` with `value` answers this question."""
@@ -220,7 +222,12 @@ def analyse(question: str) -> QuestionAnalysis:
         found = _HOLDER.search(text)
         holder = found.group(1) if found else ""
     in_words = _IN_WORDS.search(text) is not None
-    return QuestionAnalysis(answer_type, excluding, parts, holder, in_words, _which(text))
+    proper = " ".join(_CAPITALISED.findall(question))
+    return QuestionAnalysis(answer_type, excluding, parts, holder, in_words, _which(text), proper)
+
+
+# A capitalised Latin word after another word: a name, not the sentence's first word.
+_CAPITALISED = re.compile(r"(?<=[\w,] )[A-Z][a-z]+\b")
 
 
 # "Which airport…", "what paper…": the noun after an opening which/what names what is asked.
@@ -238,6 +245,23 @@ def _which(text: str) -> str:
     if word in EN_STOPWORDS or word in _NOT_A_THING or _asks_for_a_kind(f"which {word}"):
         return ""
     return word
+
+
+# Nouns that name the kind of thing asked for ("어느 조직의 수장", "which institution"): with a
+# question word they ask; alone, a knowledge base that never uses them is not off its topic.
+_KIND_NOUNS = frozenset(
+    _ORGS.split("|")
+    + """
+    곳 장소 지역 나라 국가 도시 동네 건물 인물 사람 분야 종류 부문 숫자 단어 낱말 문구 용어
+    organ organis institut compani firm bodi group countri citi place region person peopl
+    field number figur word term
+    """.split()
+)
+
+
+def names_a_kind(word: str) -> bool:
+    """True for a noun that names the kind of answer wanted ("조직", "institution")."""
+    return word in _KIND_NOUNS
 
 
 @functools.lru_cache(maxsize=8192)

@@ -80,7 +80,6 @@ class Engine:
             self._facts,
             self.matcher.mentions,
             compiled.neighbours.contrasts,
-            self.matcher.not_typos,
         )
         self._passages = Passages(compiled.body, compiled.entries)
         self._entries = {e.id: e for e in compiled.entries}
@@ -143,7 +142,7 @@ class Engine:
                     answer = self._answer(question, self._entries[following], lang, 100.0)
                     return Decision(answer, analyse(stripped), ())
         analysis = analyse(stripped)
-        terms = self.matcher.query_terms(stripped[:MAX_MATCH_CHARS])
+        terms = self._query_terms(stripped[:MAX_MATCH_CHARS], analysis)
         if context is None or context.entry_id not in self._entries:
             return self._decide(question, lang, analysis, terms)
         # A follow-up points back or leaves its topic out; one that names two or more things
@@ -175,6 +174,18 @@ class Engine:
             decline = self._decline(question, lang, [], None)
             return Decision(decline, asked, in_context.considered)
         return in_context
+
+    def _query_terms(self, text: str, analysis: QuestionAnalysis) -> list[QueryTerm]:
+        """The question's terms; an unknown word written as a name ("India's score") is one
+        (the matcher sees only lower case, and knows Korean names from its dictionary)."""
+        terms = self.matcher.query_terms(text)
+        if not analysis.proper:
+            return terms
+        names = set(self.matcher.terms(analysis.proper))
+        return [
+            dataclasses.replace(t, is_name=True) if t.text in names and not t.matches else t
+            for t in terms
+        ]
 
     def _speaks_of(self, entry_id: str, term: str) -> bool:
         """True when the entry's words or its facts' subjects include `term` (최대 of a salary)."""

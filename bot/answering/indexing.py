@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.answering import neighbours
+from bot.answering import korean, neighbours
 from bot.answering.analysis import is_question
 from bot.answering.neighbours import Neighbours
 from bot.answering.normalize import Analyzer, Normalizer, detect_lang
@@ -50,7 +50,18 @@ def analyse(source: KnowledgeSource, policy: ScoringPolicy = DEFAULT_POLICY) -> 
     # The analyser splits unspaced text with known words, and what is known comes from the
     # analysis itself: start from the curated keywords and iterate until the vocabulary is
     # stable, so stored questions and incoming queries are analysed with the same lexicon.
-    lexicon = set(names).union(*keywords.values())
+    # The Korean words the curators wrote to single a fact out are words as written: 최대 is
+    # not 최 + the ending 대. (English ones are stemmed like any other.)
+    written_about = {
+        token
+        for entry in source.entries
+        for fact in entry.facts
+        for word in fact.about
+        if not is_question(word)
+        for token in normalizer.normalize(word).split()
+        if len(token) > 1 and korean.HANGUL_RE.match(token)
+    }
+    lexicon = set(names).union(*keywords.values(), written_about)
     # Normalising does not depend on the lexicon, so each text is normalised once.
     normalize = functools.lru_cache(maxsize=None)(normalizer.normalize)
     for _ in range(MAX_ANALYSIS_PASSES):

@@ -143,6 +143,25 @@ STOPWORDS_KO: frozenset[str] = frozenset(
     """.split()
 )
 
+# Words about how a text states something rather than what it states: "기사에서 어떤 말로
+# 표현했어?", "몇으로 평가됐어?", "원화로 환산하면". Unknown to a knowledge base, they say how
+# the answer is wanted, like question words, and never that the question is off its topic.
+REPORTING_PREFIXES_KO: tuple[str, ...] = tuple(
+    """
+    표현 비유 빗대 빗댄 지칭 칭하 칭한 일컫 일컬 묘사 서술 언급 거론 예시 예로 자평 평가
+    짐작 추정 추측 예상 환산 기준 정확히 구체적 적히 적힌 적혀 적혔 쓰여 쓰인 써있 써져 찍혀
+    찍힌 찍히 나타내 나타낸 나타난 명시 기재 기록 설명 부른 부르 불렀 불리 불린 보기
+    봤을 보았 놓으 놓고 놓았 놓았을 따르 따른 따라 의하 의한 의해 전하 전해 전한 꼽히
+    꼽은 꼽힌 꼽혔 가리키 가리킨 다루 다룬 다뤄 등장 인용 요약 정리 소개되 소개된
+    """.split()
+)
+
+
+def is_reporting(word: str) -> bool:
+    """True for a word about how the article states something ("표현", "언급됐", "환산")."""
+    return word.startswith(REPORTING_PREFIXES_KO)
+
+
 # Everyone in the article is "him" unless named: the interviewee's name and pronouns are neutral.
 SUBJECT_KO: frozenset[str] = frozenset("그 그는 그가 이사람 저사람 그사람 걔 그분 그친구".split())
 
@@ -208,8 +227,8 @@ SLANG: dict[str, str] = {
     "얼만데": "얼마",
 }
 
-# Syllables that make a new noun of a noun (상한 → 상한선, 졸업 → 졸업식, 연구 → 연구자).
-NOUN_SUFFIXES = frozenset("선식자표율률권금액장측계적생비")
+# Syllables that make a new noun of a noun (상한 → 상한선, 졸업 → 졸업식, 최대 → 최대치).
+NOUN_SUFFIXES = frozenset("선식자표율률권금액장측계적생비치")
 
 # One-syllable words that do carry meaning; any other single syllable is too ambiguous to
 # segment unspaced text with (it would split 친구 into 친 + 구).

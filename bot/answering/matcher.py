@@ -30,7 +30,7 @@ import numpy.typing as npt
 from bot.answering import korean
 from bot.answering.analysis import is_question
 from bot.answering.cache import ByteBoundedCache
-from bot.answering.normalize import Analyzer, Normalizer
+from bot.answering.normalize import EN_REPORTING, Analyzer, Normalizer
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.answering.typos import TypoIndex
 from bot.knowledge.database import CompiledKnowledge
@@ -235,11 +235,27 @@ class Matcher:
         return cached
 
     def _resolve_uncached(self, text: str) -> QueryTerm:
-        if text in self.not_typos:  # a real word the knowledge does not use: not a typo
-            return QueryTerm(text, self._unknown_weight, (), False)
-        if text not in self.knowledge.vocabulary and is_question(text):
-            # "기간", "날짜": what kind of answer is wanted, not a topic the article lacks.
+        if text not in self.knowledge.vocabulary and (
+            is_question(text) or korean.is_reporting(text) or text in EN_REPORTING
+        ):
+            # "기간", "날짜", "표현": what kind of answer is wanted, or how it is put; not a
+            # topic the article lacks.
             return QueryTerm(text, QUESTION_WORD_WEIGHT, (), False)
+        if text in self.not_typos:
+            # A real word the knowledge does not use is never corrected as a typo; only a
+            # known word with a noun suffix (최대치 → 최대) stands for that word.
+            base = text[:-1]
+            if (
+                len(text) >= 3
+                and text[-1] in korean.NOUN_SUFFIXES
+                and base in self.knowledge.vocabulary
+                and text not in self.knowledge.neighbours.contrasts
+            ):
+                similarity = self.policy.prefix_similarity
+                weight = self._idf[base] * similarity
+                return QueryTerm(text, weight, ((base, similarity),), base in self.knowledge.names)
+            unknown_name = text in self.knowledge.neighbours.proper_nouns  # 아마존 beside 구글
+            return QueryTerm(text, self._unknown_weight, (), unknown_name)
         if text in self.knowledge.vocabulary:
             weight = self._idf[text] * (
                 self.policy.subject_weight if text == self.knowledge.subject.term else 1.0
@@ -268,7 +284,10 @@ class Matcher:
             ]
             found = dict.fromkeys(parts, self.policy.compound_similarity)
         if not found:
-            return QueryTerm(text, self._unknown_weight, (), False)
+            # A proper noun no entry uses names something the article does not mention: like
+            # a known name an entry never mentions, it lowers every entry's score.
+            unknown_name = text in self.knowledge.neighbours.proper_nouns
+            return QueryTerm(text, self._unknown_weight, (), unknown_name)
         weight = max(self._idf[t] * s for t, s in found.items())
         is_name = any(t in self.knowledge.names for t in found)
         return QueryTerm(text, weight, tuple(found.items()), is_name)

@@ -1,6 +1,6 @@
 """Build-time Korean word knowledge from kiwipiepy's CoNg embeddings, never used at query time.
 
-Two lists are computed when the knowledge is compiled and stored with it:
+Three lists are computed when the knowledge is compiled and stored with it:
 
 * contrast words: the distributional neighbours of the knowledge's own topic words that it
   never uses. Neighbours are mostly siblings and antonyms (대학교 ~ 고등학교, 졸업 ~ 입학,
@@ -8,6 +8,8 @@ Two lists are computed when the knowledge is compiled and stored with it:
   not cover; the engine declines it instead of answering the neighbouring fact.
 * real words near the vocabulary: dictionary words one keystroke away from a known term
   (형제 ~ 현재). They are not typos, so the matcher does not correct them.
+* proper nouns the knowledge never uses (베트남, 아마존): a question that names one is about
+  something else, however well its other words match ("베트남 AI 기술 수준").
 
 kiwipiepy loads in about half a second with its small dictionaries; loading it at query time
 would cost more than a whole cold `ask`, so the engine only reads what the build stored.
@@ -47,6 +49,9 @@ class Neighbours:
     """A word → the knowledge's terms it is a sibling or antonym of."""
     real_words: frozenset[str] = frozenset()
     """Dictionary words within one typo of a known term: never corrected to it."""
+    proper_nouns: frozenset[str] = frozenset()
+    """The dictionary's proper nouns the knowledge never uses (베트남, 토플, 아마존): a
+    question naming one asks about something the article does not mention."""
 
 
 def version() -> str:
@@ -80,7 +85,14 @@ def build(topic_terms: Iterable[str], vocabulary: Iterable[str]) -> Neighbours:
         for form, tag in ids
         if tag != "NNP" and form not in known and typos.lookup(form, cutoff=TYPO_CUTOFF)
     }
-    return Neighbours({w: frozenset(t) for w, t in contrasts.items()}, frozenset(real))
+    tags: dict[str, set[str]] = {}
+    for form, tag in ids:
+        tags.setdefault(form, set()).add(tag)
+    # Only forms that are never a common word (인도 is India, but also a sidewalk).
+    proper = {form for form, kinds in tags.items() if kinds == {"NNP"} and form not in known}
+    return Neighbours(
+        {w: frozenset(t) for w, t in contrasts.items()}, frozenset(real), frozenset(proper)
+    )
 
 
 @functools.cache

@@ -58,6 +58,16 @@ EN_STOPWORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Stems of English words about how a text states something ("as described", "per the
+# article", "the figure given"): like question words, never a topic the article lacks.
+EN_REPORTING: frozenset[str] = frozenset(
+    """
+    describ descript mention call term word phrase state report refer note cite quot accord
+    per given shown written list liste label character portray depict put express specif
+    actual ever
+    """.split()
+)
+
 _stemmer = snowballstemmer.stemmer("english")
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.answering.analysis import AnswerType, QuestionAnalysis, is_question
-from bot.answering.matcher import QUESTION_WORDS, QueryTerm
+from bot.answering import korean
+from bot.answering.analysis import AnswerType, QuestionAnalysis, is_question, names_a_kind
+from bot.answering.matcher import QUESTION_WORD_WEIGHT, QUESTION_WORDS, QueryTerm
 from bot.models import Entry, Fact, FactType
 
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -134,8 +135,6 @@ class Lookups:
     """True when an entry's index has a term."""
     contrasts: Mapping[str, Iterable[str]]
     """Words the knowledge never uses → its terms they are siblings of (영국 → 일본)."""
-    strangers: Container[str]
-    """Dictionary words the knowledge never uses."""
 
 
 def check(entry: Entry, question: Question, lookups: Lookups) -> Check:
@@ -144,7 +143,7 @@ def check(entry: Entry, question: Question, lookups: Lookups) -> Check:
     if question.analysis.in_words and result.ok:
         # "어떤 사자성어로 표현했어?": the entry's quote is the answer, so the entry need only be
         # the one the question is about.
-        strays = _strays(entry, question.terms, lookups.mentions, lookups.strangers)
+        strays = _strays(entry, question.terms, lookups.mentions)
         result = dataclasses.replace(result, pinned=True, strays=strays)
     return result
 
@@ -223,7 +222,7 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
         m in own for t in terms if t.is_name for m, _ in t.matches
     )
     asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1 and names_own
-    strays = _strays(entry, terms, mentions, lookups.strangers)
+    strays = _strays(entry, terms, mentions)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(fact=fact_of(chosen), pinned=narrowed or asked_for, strays=strays)
     # "무슨 기술에 대해 강연했어?": the question's words single out one fact of another kind;
@@ -234,23 +233,26 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
 
 
 def _strays(
-    entry: Entry,
-    terms: Sequence[QueryTerm],
-    mentions: Callable[[str, str], bool],
-    strangers: Container[str],
+    entry: Entry, terms: Sequence[QueryTerm], mentions: Callable[[str, str], bool]
 ) -> float:
     """The share of the question's weight in words the entry does not use: known words of
-    other entries ("졸업 논문 주제" asked of the lecture's topic), and dictionary words the
-    knowledge never uses ("개교"); question words, fragments and unknown filler aside."""
+    other entries ("졸업 논문 주제" asked of the lecture's topic), and words the knowledge
+    never uses ("개교", "토플"); question words, kind nouns ("조직") and fragments aside."""
     total = sum(t.weight for t in terms) or 1.0
-    stray = sum(
-        t.weight
-        for t in terms
-        if len(t.text) > 1
-        and t.text not in QUESTION_WORDS
-        and (t.matches or t.text in strangers)
-        and not any(mentions(entry.id, m) for m, _ in t.matches)
-    )
+    stray = 0.0
+    for t in terms:
+        if len(t.text) < 2 or t.text in QUESTION_WORDS:
+            continue
+        if t.matches:
+            if not any(mentions(entry.id, m) for m, _ in t.matches):
+                stray += t.weight
+        elif t.weight > QUESTION_WORD_WEIGHT and not names_a_kind(t.text):
+            # A word no entry uses is another topic ("토플 점수", "Germany's score"); words
+            # that only say how the answer is wanted weigh as question words and stay out.
+            # An English one may as well be a verb of the asking ("stack up", "sent out"):
+            # half, unless it is written as a name.
+            foreign = korean.HANGUL_RE.match(t.text) or t.is_name
+            stray += t.weight if foreign else t.weight / 2
     return stray / total
 
 

@@ -24,8 +24,9 @@ Schema (the one place it is written down):
     lexicon(term PRIMARY KEY)                  the words the analyser splits unspaced text
                                                with; queries are analysed with the same set
     neighbours(word, kind, term)               words the knowledge does not use: kind 'contrast'
-                                               (a sibling or antonym of `term`) or 'real' (a
+                                               (a sibling or antonym of `term`), 'real' (a
                                                dictionary word, not a typo of a known term)
+                                               or 'name' (a proper noun, of something else)
     vocabulary(term, entry_id, strength)       inverted index: which entries a term points
                                                at, and how strongly (1.0 curated, 0.6 from
                                                the quote or answer)
@@ -59,7 +60,7 @@ from bot.models import ArticleInfo, Entry, Fact, FactType, Subject
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # The code whose changes change what a build writes: rebuild when any of it changes.
 _ANALYSIS_SOURCES = (
     "answering/korean.py",
@@ -221,7 +222,8 @@ async def build(knowledge_dir: Path, db_path: Path) -> Path:
                     for w, ts in sorted(found.contrasts.items())
                     for t in sorted(ts)
                 ]
-                + [(w, "real", "") for w in sorted(found.real_words - set(found.contrasts))],
+                + [(w, "real", "") for w in sorted(found.real_words - set(found.contrasts))]
+                + [(w, "name", "") for w in sorted(found.proper_nouns)],
             )
             await db.executemany(
                 "INSERT INTO vocabulary VALUES (?, ?, ?)",
@@ -409,6 +411,7 @@ async def load(db_path: Path) -> CompiledKnowledge:
         neighbours=Neighbours(
             contrasts=_contrasts(neighbour_rows),
             real_words=frozenset(w for w, kind, _ in neighbour_rows if kind == "real"),
+            proper_nouns=frozenset(w for w, kind, _ in neighbour_rows if kind == "name"),
         ),
         subject=Subject(meta["subject_term"], frozenset(meta["subject_forms"].split())),
     )
