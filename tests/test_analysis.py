@@ -159,3 +159,18 @@ def test_the_thing_an_english_which_question_asks_for(question: str, which: str)
 )
 def test_latin_words_written_as_names(question: str, proper: str) -> None:
     assert analyse(question).proper == proper
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("헤드라인상 최소 연봉은?", AnswerType.ANY),  # where it is said, not what is asked
+        ("제목에서 쓴 표현이 뭐야?", AnswerType.ANY),
+        ("기사 제목이 뭐야?", AnswerType.TITLE),
+        ("보도자료 제목에서 그를 뭐라고 지칭했어?", AnswerType.NAME),
+    ],
+)
+def test_a_title_is_asked_for_only_when_it_is_not_where_the_answer_is(
+    question: str, answer_type: AnswerType
+) -> None:
+    assert analyse(question).answer_type is answer_type

@@ -64,6 +64,10 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("What's Korea's AI technology level?", "78.1"),
         ("김태훈 연봉 달러 기준 최대치는?", "50만 달러"),  # 최대치: 최대 and a noun suffix
         ("한국 AI 수준은 몇으로 평가됐어?", "78.1"),  # 평가: how it is put, not a topic
+        # The question's own figure is context: the US's 100 is not what is asked.
+        ("미국 AI를 100으로 치면 한국은 몇임?", "78.1"),
+        ("88.0인 곳은?", "일본"),  # better matches state no 88.0: they contradict it
+        ("산업기능요원 복무 기간은 얼마였어?", "3년"),  # 기간 … 얼마: a duration
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

@@ -97,7 +97,7 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         rf"얼마{_K}동안|몇{_K}년{_K}짜리|몇{_K}년{_K}동안|몇{_K}개월|how long|"
         r"how many years (?:of|did|was|were)",
     ),
-    (AnswerType.DURATION, rf"기간{_K}(?:은|이)?{_K}몇|how long"),
+    (AnswerType.DURATION, rf"기간{_K}(?:은|이)?{_K}(?:몇|얼마)|how long"),
     (AnswerType.AGE, rf"몇{_K}살|how old"),
     (AnswerType.ORDINAL, rf"몇{_K}번째|\bthe first\b|\bfirst (?:korean|person|one)\b"),
     (AnswerType.RANK, rf"몇{_K}(?:위|등)|what rank|which rank"),
@@ -126,7 +126,10 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ),
     (AnswerType.WHO, rf"누구|누가|누군|누굴|{_EN_ASKS}(?:who|whom|whose)\b"),
     (AnswerType.AMOUNT, rf"얼마(?!{_K}나)|how much"),
-    (AnswerType.SCORE, rf"몇{_K}점|몇으로|몇이야|몇이|what number|what score|what level"),
+    (
+        AnswerType.SCORE,
+        rf"몇{_K}점|몇으로|몇이야|몇이|몇임|몇인|what number|what score|what level",
+    ),
     (AnswerType.REASON, r"왜|\bwhy\b"),
     # Then nouns that name what is asked: "나이는?", "기간은?", "매체는?".
     (AnswerType.DURATION, r"기간|duration|\bperiod\b"),
@@ -138,10 +141,15 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.COUNT, r"인원|number of"),
     (AnswerType.SCORE, r"수치|점수|\bscore|rating"),
     (AnswerType.ORG, rf"매체|언론사|신문사|소속|(?:{_ORGS}){_K}(?:은|는|이|가)?{_K}어디|기관"),
-    (AnswerType.TITLE, r"(?<!부)제목|타이틀|헤드라인|\btitle|\bheadline|titled"),
+    # …but not where the asked thing is found ("헤드라인상 최소 연봉", "제목에서 쓴 말").
+    (
+        AnswerType.TITLE,
+        r"(?:(?<!부)제목|타이틀|헤드라인)(?!\s*(?:상|에서|에선|에는|에|에 따르면)(?:\s|$))|"
+        r"\btitle|\bheadline(?! says)|titled",
+    ),
     (
         AnswerType.NAME,
-        r"이름|명칭|약칭|약자|줄임말|풀네임|뭐라고\s*(?:불|부르|하는)|"
+        r"이름|명칭|약칭|약자|줄임말|풀네임|뭐라고\s*(?:불|부르|하는|지칭|칭하|칭했|일컫|일컬)|"
         r"\bname\b|\bnamed\b|\bcalled\b|full name|acronym|abbreviation|stands? for",
     ),
     (AnswerType.ROLE, r"직무|직책|역할|포지션|직위|직함|what (?:role|position|job)|\bas what\b"),
@@ -199,7 +207,7 @@ _PERSON_ROLE = re.compile(
 # Questions for the article's own wording: the quote is the answer.
 _IN_WORDS = re.compile(
     r"표현|사자성어|어떤\s*말로|무슨\s*말로|어떤\s*단어|"
-    r"뭐라고\s*(?:했|말|표현|적|썼|나와|하)|"
+    r"뭐라고\s*(?:했|말|표현|적|썼|나와|하|묘사|소개)|"
     r"자평|in what words|what words|what (?:term|phrase)|"
     r"how did .{0,40}(?:put|describe|phrase|word)"
 )

@@ -356,6 +356,7 @@ class Engine:
         floor = policy.context_threshold if context is not None else policy.pinned_threshold
         considered: list[tuple[Match, Check]] = []
         gap: tuple[Match, Check] | None = None
+        restating: tuple[Match, Check] | None = None
         for rank, match in enumerate(matches):
             if match.score < floor:
                 break
@@ -364,8 +365,12 @@ class Engine:
             strong = match.score >= self.threshold
             # Only the best match may answer below the threshold: a lower one that singles
             # out a fact is more often a neighbouring fact than the asked one.
-            # ...unless every better match lacked the asked kind of fact altogether.
-            first = rank == 0 or all(c.missing for _, c in considered[:-1])
+            # ...unless every better match lacked the asked kind of fact altogether, only
+            # gave the question's own figure back, or contradicted the question ("88.1인
+            # 곳은?" of entries that state no 88.1).
+            first = rank == 0 or all(
+                c.missing or c.conflicts or c.restates for _, c in considered[:-1]
+            )
             pinned = result.pinned and first and result.strays <= policy.pinned_max_strays
             on_topic = (
                 context is not None
@@ -375,20 +380,40 @@ class Engine:
                 and self._names_its_topic(own, match.entry.id, allow_none=True)
             )
             if result.ok and (strong or pinned or on_topic):
-                answer = self._answer(question, match.entry, lang, match.score, result.fact)
-                if analysis.in_words and lang == "ko":  # the article's words, as written
-                    text = texts.IN_THE_ARTICLES_WORDS(lang, quote=fold_whitespace(answer.quote))
-                    answer = dataclasses.replace(answer, answer=text)
-                entry_id = match.entry.id
-                # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
-                said = [t.text for t in terms if self.matcher.mentions(entry_id, t.text)]
-                topic = functools.partial(self._topic_of, match.entry, said, result.fact)
-                named = functools.partial(self._named_by, result.fact)
-                return Decision(answer, analysis, tuple(considered), topic, named)
+                if result.restates and restating is None:
+                    # The question's own figure, given back: a later entry may state what
+                    # is asked ("미국을 100으로 놓으면 한국은 몇?"); if none does, this one.
+                    restating = (match, result)
+                    continue
+                return self._accept(question, lang, analysis, terms, match, result, considered)
             if strong and gap is None:
                 gap = (match, result)
+        if restating is not None:
+            return self._accept(question, lang, analysis, terms, *restating, considered)
         decline = self._decline(question, lang, matches, gap)
         return Decision(decline, analysis, tuple(considered))
+
+    def _accept(
+        self,
+        question: str,
+        lang: Lang,
+        analysis: QuestionAnalysis,
+        terms: list[QueryTerm],
+        match: Match,
+        result: Check,
+        considered: list[tuple[Match, Check]],
+    ) -> Decision:
+        """The answer from `match`, whose check `result` says it states what is asked."""
+        answer = self._answer(question, match.entry, lang, match.score, result.fact)
+        if analysis.in_words and lang == "ko":  # the article's words, as written
+            text = texts.IN_THE_ARTICLES_WORDS(lang, quote=fold_whitespace(answer.quote))
+            answer = dataclasses.replace(answer, answer=text)
+        entry_id = match.entry.id
+        # What was asked of this entry ("기사 사진에서…" leaves 기사 aside), its topic.
+        said = [t.text for t in terms if self.matcher.mentions(entry_id, t.text)]
+        topic = functools.partial(self._topic_of, match.entry, said, result.fact)
+        named = functools.partial(self._named_by, result.fact)
+        return Decision(answer, analysis, tuple(considered), topic, named)
 
     def _decline(
         self,

@@ -36,6 +36,9 @@ class Check:
     """Question terms the entry contradicts: a number it does not state, an excluded name."""
     strays: float = 0.0
     """The share of the question in known words the entry does not use."""
+    restates: bool = False
+    """The answering fact is one the question itself states ("미국을 100으로 놓으면 한국은?"
+    asked of the entry on the US's 100): another entry may answer what is asked."""
 
     @property
     def ok(self) -> bool:
@@ -189,7 +192,9 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
     typed = [i for i in candidates if analysis.accepts(fact_of(i).type, fact_of(i).value)]
     # What the question states is context, not what it asks for, unless nothing else is left;
     # what a follow-up points back to ("거기 누가 세웠어?" after 오픈AI) is never its answer.
-    typed = [i for i in typed if not given[i]] or typed
+    unstated = [i for i in typed if not given[i]]
+    restates = bool(typed) and not unstated
+    typed = unstated or typed
     pointed_at = set(question.pointed)
     fresh = [i for i in typed if not facts.value(entry.id, i) <= pointed_at]
     if typed and not fresh and pointed_at:
@@ -224,7 +229,12 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
     asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1 and names_own
     strays = _strays(entry, terms, mentions)
     if narrowed or (analysis.specific and len(typed) == 1):
-        return Check(fact=fact_of(chosen), pinned=narrowed or asked_for, strays=strays)
+        return Check(
+            fact=fact_of(chosen),
+            pinned=narrowed or asked_for,
+            strays=strays,
+            restates=restates and analysis.specific,
+        )
     # "무슨 기술에 대해 강연했어?": the question's words single out one fact of another kind;
     # its sentence says what was asked (no lower bar for that).
     # Several facts of the asked kind and none singled out ("연봉 얼마야": dollars and won,
