@@ -41,7 +41,7 @@ A = AnswerType
         ("몇 월에 졸업했어?", A.MONTH),
         ("며칠에 만났어?", A.DAY),
         ("27일 오전이야 오후야?", A.TIME_OF_DAY),
-        ("What time was it posted?", A.TIME_OF_DAY),
+        ("What time was it posted?", A.HOUR),
         # how many, how much, scores, ranks, age, duration
         ("연구자 몇 명 부족해?", A.COUNT),
         ("How many researchers are missing?", A.COUNT),
@@ -141,10 +141,13 @@ def test_analysis_never_raises_and_is_idempotent_on_normalised_text(text: str) -
         ("Which university did he attend?", ""),  # only the kind of answer: an organisation
         ("What time was it posted?", ""),
         ("What is OpenAI?", ""),
-        ("공항은 어디야?", ""),
+        ("공항은 어디야?", "공항"),  # the noun whose place is asked
+        ("출국하는 공항들이 어디입니까?", "공항"),
+        ("어디서 인터뷰했어?", ""),
+        ("어느 단계까지 올랐어?", ""),  # after 어느, as often a word the article does not use
     ],
 )
-def test_the_thing_an_english_which_question_asks_for(question: str, which: str) -> None:
+def test_the_thing_a_which_question_asks_for(question: str, which: str) -> None:
     assert analyse(question).which == which
 
 
@@ -173,4 +176,32 @@ def test_latin_words_written_as_names(question: str, proper: str) -> None:
 def test_a_title_is_asked_for_only_when_it_is_not_where_the_answer_is(
     question: str, answer_type: AnswerType
 ) -> None:
+    assert analyse(question).answer_type is answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "holder"),
+    [
+        ("What is the name of the hacking club Kim belonged to?", "hacking club"),
+        ("the name of the cafe where they met", "cafe"),
+        ("What's the club's name?", "club"),
+    ],
+)
+def test_whose_name_is_asked_in_english(question: str, holder: str) -> None:
+    assert analyse(question).holder == holder
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("인터뷰 몇 시에 했어?", AnswerType.HOUR),  # a clock time: 오후 does not say it
+        ("27일 오전이야 오후야?", AnswerType.TIME_OF_DAY),
+        ("강연은 몇 분 동안 했어?", AnswerType.DURATION),
+        ("복무 기간은 얼마였어?", AnswerType.DURATION),
+        ("What place did he finish in the finals?", AnswerType.RANK),
+        ("Which place does he work at?", AnswerType.PLACE),
+        ("What's Korea's AI tech level?", AnswerType.SCORE),
+    ],
+)
+def test_more_answer_types(question: str, answer_type: AnswerType) -> None:
     assert analyse(question).answer_type is answer_type

@@ -46,6 +46,12 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "What is Vietnam's AI technology level?",  # …written as a name in English
         "김태훈 아마존 면접도 봤어?",  # the interview was OpenAI's
         "김씨 토익 점수는 몇 점이야?",  # a word no entry uses: not the US's score of 100
+        "김씨가 출국할 때 이용하는 공항은 어디야?",  # the place of something no entry names
+        "기자가 김씨를 만난 건 몇 시였어?",  # 오후 is not a clock time
+        "토크콘서트 강연은 몇 분 동안 했어?",
+        "What is the name of the hacking club Kim was in?",
+        "How many AI researchers will China be short of by 2022?",  # Korea's shortage
+        "What place did Kim take in the supercomputing contest finals?",  # a placing
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:

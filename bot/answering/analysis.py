@@ -9,6 +9,7 @@ question, in Korean and English; they know nothing of any article.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,6 +29,8 @@ class AnswerType(StrEnum):
     MONTH = "month"
     DAY = "day"
     TIME_OF_DAY = "time of day"
+    HOUR = "hour"
+    """A clock time ("몇 시에"): 오후 alone does not say it."""
     COUNT = "number"
     AMOUNT = "amount"
     SCORE = "score"
@@ -59,6 +62,7 @@ ACCEPTS: dict[AnswerType, frozenset[FactType]] = {
     AnswerType.MONTH: _DATES,
     AnswerType.DAY: _DATES,
     AnswerType.TIME_OF_DAY: _DATES,
+    AnswerType.HOUR: _DATES,
     AnswerType.COUNT: frozenset({FactType.COUNT}),
     AnswerType.AMOUNT: frozenset({FactType.COUNT, FactType.MONEY, FactType.SCORE}),
     AnswerType.SCORE: frozenset({FactType.SCORE}),
@@ -83,6 +87,7 @@ _DATE_PARTS: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.MONTH: re.compile(r"\d+\s*월|다음달|지난달|\d{4}/\d{2}"),
     AnswerType.DAY: re.compile(r"\d+\s*일|\d{4}/\d{2}/\d{2}"),
     AnswerType.TIME_OF_DAY: re.compile(r"오전|오후|\d+\s*시|\d{1,2}:\d{2}"),
+    AnswerType.HOUR: re.compile(r"\d+\s*시|\d{1,2}:\d{2}"),
 }
 
 _K = r"\s*"  # Korean questions come spaced or not: 몇 년도 / 몇년도
@@ -94,14 +99,21 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     # Question words first: "어디서 발표한 수치" asks where, whatever nouns come along.
     (
         AnswerType.DURATION,
-        rf"얼마{_K}동안|몇{_K}년{_K}짜리|몇{_K}년{_K}동안|몇{_K}개월|how long|"
+        rf"얼마{_K}동안|몇{_K}(?:년|분|시간|주|달|개월){_K}(?:짜리|동안)|몇{_K}개월|몇{_K}시간|"
+        r"how long|"
         r"how many years (?:of|did|was|were)",
     ),
     (AnswerType.DURATION, rf"기간{_K}(?:은|이)?{_K}(?:몇|얼마)|how long"),
     (AnswerType.AGE, rf"몇{_K}살|how old"),
     (AnswerType.ORDINAL, rf"몇{_K}번째|\bthe first\b|\bfirst (?:korean|person|one)\b"),
-    (AnswerType.RANK, rf"몇{_K}(?:위|등)|what rank|which rank"),
-    (AnswerType.TIME_OF_DAY, r"오전.{0,6}오후|오후.{0,6}오전|몇\s*시|what time|morning or"),
+    (
+        AnswerType.RANK,
+        rf"몇{_K}(?:위|등)|what rank|which rank|"
+        r"(?:what|which) (?:place|position) (?:did|does|do)\b.{0,60}"
+        r"\b(?:finish|end|come|rank|take|get|achieve)",
+    ),
+    (AnswerType.TIME_OF_DAY, r"오전.{0,6}오후|오후.{0,6}오전|morning or"),
+    (AnswerType.HOUR, r"몇\s*시(?!간)|what time|at what hour"),
     (AnswerType.YEAR, rf"몇{_K}년(?!{_K}짜리|{_K}동안)|what year|which year|in what year"),
     (AnswerType.MONTH, rf"몇{_K}월|what month|which month"),
     (AnswerType.DAY, rf"며칠|몇{_K}일|what date|which day|what day"),
@@ -139,7 +151,7 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.DAY, r"날짜|\bdate\b|\bday\b"),
     (AnswerType.WHEN, r"시기|시점"),
     (AnswerType.COUNT, r"인원|number of"),
-    (AnswerType.SCORE, r"수치|점수|\bscore|rating"),
+    (AnswerType.SCORE, r"수치|점수|\bscore|rating|\blevel\b"),
     (AnswerType.ORG, rf"매체|언론사|신문사|소속|(?:{_ORGS}){_K}(?:은|는|이|가)?{_K}어디|기관"),
     # …but not where the asked thing is found ("헤드라인상 최소 연봉", "제목에서 쓴 말").
     (
@@ -213,6 +225,13 @@ _IN_WORDS = re.compile(
 )
 # The word before "이름"/"제목" says whose name is asked: "카페 이름", "논문의 제목".
 _HOLDER = re.compile(r"([가-힣a-z0-9]+?)(?:의)?\s*(?:이름|제목|명칭)")
+# …and in English, up to two words after "name of" ("the name of the hacking club Kim
+# belonged to" → hacking club), or the owner of "'s name".
+_HOLDER_EN = re.compile(
+    r"\b(?:name|title) of (?:the |his |her |its |their |that |this |a |an )?"
+    r"([a-z]+)(?: ([a-z]+))?"
+    r"|\b([a-z]+)'s name"
+)
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -228,7 +247,13 @@ def analyse(question: str) -> QuestionAnalysis:
     holder = ""
     if answer_type in (AnswerType.NAME, AnswerType.TITLE):
         found = _HOLDER.search(text)
-        holder = found.group(1) if found else ""
+        english = _HOLDER_EN.search(text)
+        if found is not None:
+            holder = found.group(1)
+        elif english is not None:
+            words = [w for w in english.groups() if w]
+            # The phrase ends at a function word: "the name of the cafe where they met".
+            holder = " ".join(itertools.takewhile(lambda w: w not in _NOT_A_HOLDER, words))
     in_words = _IN_WORDS.search(text) is not None
     proper = " ".join(_CAPITALISED.findall(question))
     return QuestionAnalysis(answer_type, excluding, parts, holder, in_words, _which(text), proper)
@@ -238,21 +263,33 @@ def analyse(question: str) -> QuestionAnalysis:
 _CAPITALISED = re.compile(r"(?<=[\w,] )[A-Z][a-z]+\b")
 
 
+_NOT_A_HOLDER = EN_STOPWORDS | {"where", "when", "who", "whom", "why", "how"}
+
 # "Which airport…", "what paper…": the noun after an opening which/what names what is asked.
 _WHICH = re.compile(r"^\W*(?:which|what)\s+([a-z]+)\b")
 # Nouns that only say what kind of answer is wanted ("what time", "which kind of").
 _NOT_A_THING = frozenset("time kind sort type way one else number day year month date".split())
 
 
+# …and in Korean, the noun whose place is asked ("공항은 어디야?"). (After 어느/무슨 a noun is
+# as often a word for the answer the article does not use: "어느 단계까지 올랐어?".)
+_WHICH_KO = re.compile(
+    r"(?<![가-힣])([가-힣]+?)들?(?:은|는|이|가)?\s*어디(?:야|예요|에요|입|임|였|인|냐|니|\?|$)"
+)
+
+
 def _which(text: str) -> str:
     found = _WHICH.search(text)
-    if found is None:
+    if found is not None:
+        word = found.group(1)
+        # "which company", "which city" only say what kind of answer is wanted.
+        if word in EN_STOPWORDS or word in _NOT_A_THING or _asks_for_a_kind(f"which {word}"):
+            return ""
+        return word
+    korean = _WHICH_KO.search(text)
+    if korean is None:
         return ""
-    word = found.group(1)
-    # "which company", "which city" only say what kind of answer is wanted.
-    if word in EN_STOPWORDS or word in _NOT_A_THING or _asks_for_a_kind(f"which {word}"):
-        return ""
-    return word
+    return korean.group(1)
 
 
 # Nouns that name the kind of thing asked for ("어느 조직의 수장", "which institution"): with a
@@ -261,6 +298,7 @@ _KIND_NOUNS = frozenset(
     _ORGS.split("|")
     + """
     곳 장소 지역 나라 국가 도시 동네 건물 인물 사람 분야 종류 부문 숫자 단어 낱말 문구 용어
+    감정 기분 느낌 생각 마음 사례 방법 방식 이유 의미 뜻 말 표현 계기 목적 역할 일 것 점
     organ organis institut compani firm bodi group countri citi place region person peopl
     field number figur word term
     """.split()

@@ -187,6 +187,11 @@ class Engine:
             for t in terms
         ]
 
+    def _asked_of(self, words: str) -> list[str]:
+        """The terms of what a name or a place is asked of ("카페 이름", "공항은 어디"), the
+        interviewee aside: every entry is about him."""
+        return [t for t in self.matcher.terms(words) if t != self.knowledge.subject.term]
+
     def _speaks_of(self, entry_id: str, term: str) -> bool:
         """True when the entry's words or its facts' subjects include `term` (최대 of a salary)."""
         return self.matcher.mentions(entry_id, term) or self._facts.singles_out(entry_id, term)
@@ -348,8 +353,8 @@ class Engine:
         asked = verify.Question(
             analysis,
             terms,
-            holder=self.matcher.terms(analysis.holder) if analysis.holder else (),
-            which=self.matcher.terms(analysis.which) if analysis.which else (),
+            holder=self._asked_of(analysis.holder),
+            which=self._asked_of(analysis.which),
             pointed=context.named if context is not None else (),
         )
         policy = self.policy

@@ -71,6 +71,9 @@ EN_REPORTING: frozenset[str] = frozenset(
 _stemmer = snowballstemmer.stemmer("english")
 
 
+_US_RE = re.compile(r"\bUS\b")
+
+
 def clean(text: str) -> str:
     """Unicode-fold, drop invisible characters, lowercase and fold whitespace."""
     text = unicodedata.normalize("NFKC", text)
@@ -78,6 +81,7 @@ def clean(text: str) -> str:
         text = "".join(
             ch if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES else " " for ch in text
         )
+    text = _US_RE.sub("USA", text)  # before case folding makes it the pronoun "us"
     text = unicodedata.normalize("NFKC", text.casefold())
     return _SPACE_RE.sub(" ", text).strip()
 

@@ -170,8 +170,9 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
             and not _contains_own_word(t.text, entry.id, mentions)
         )
     )
-    if which and not any(mentions(entry.id, t) for t in which):
-        conflicts += (" ".join(which),)  # "which airport" of an entry that names none
+    kind = [t for t in which if not names_a_kind(t)]
+    if kind and not any(mentions(entry.id, t) for t in kind):
+        conflicts += (" ".join(kind),)  # "which airport" of an entry that names none
     if conflicts or not entry.facts:
         return Check(conflicts=conflicts)
     asked = {t.text for t in terms} | {m for t in terms for m, _ in t.matches}
