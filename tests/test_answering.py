@@ -74,6 +74,9 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("미국 AI를 100으로 치면 한국은 몇임?", "78.1"),
         ("88.0인 곳은?", "일본"),  # better matches state no 88.0: they contradict it
         ("산업기능요원 복무 기간은 얼마였어?", "3년"),  # 기간 … 얼마: a duration
+        # The fact's own sentence names Musk: "일론 머스크는 테슬라의 창업주입니다".
+        ("머스크는 어느 회사의 창업주라고 나와?", "테슬라"),
+        ("How many AI researchers is Korea expected to lack?", "7000"),  # the article's figure
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

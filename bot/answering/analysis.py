@@ -193,7 +193,8 @@ class QuestionAnalysis:
     in_words: bool = False
     """It asks for the article's own words ("어떤 사자성어로 표현했어?", "뭐라고 했어?")."""
     which: str = ""
-    """In English, the kind of thing asked for ("which airport" → airport), as written."""
+    """The kind of thing asked for ("which airport", "공항은 어디"), as written: the entry that
+    answers must name it."""
     proper: str = ""
     """Latin words written with a capital inside the question ("India's score"): names."""
 

@@ -152,10 +152,14 @@ REPORTING_PREFIXES_KO: tuple[str, ...] = tuple(
     짐작 추정 추측 예상 환산 기준 정확히 구체적 적히 적힌 적혀 적혔 쓰여 쓰인 써있 써져 찍혀
     찍힌 찍히 나타내 나타낸 나타난 명시 기재 기록 설명 부른 부르 불렀 불리 불린 보기
     봤을 보았 놓으 놓고 놓았 놓았을 따르 따른 따라 의하 의한 의해 전하 전해 전한 꼽히
-    꼽은 꼽힌 꼽혔 가리키 가리킨 다루 다룬 다뤄 등장 인용 요약 정리 소개되 소개된 논평 평론
+    꼽은 꼽힌 꼽혔 가리키 가리킨 다루 다룬 다뤄 등장 인용 요약 정리 소개 논평 평론
     코멘트 발언 답하 답한 답했 답변
     """.split()
 )
+
+
+# Determiners that ask which one ("어느 회사", "무슨 상"): part of the question, not its topic.
+WH_DETERMINERS = frozenset("어느 어떤 무슨 어떻게".split())
 
 
 def is_reporting(word: str) -> bool:

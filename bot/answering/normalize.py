@@ -110,6 +110,7 @@ def detect_lang(text: str) -> Lang:
 
 
 _THOUSANDS_RE = re.compile(r"(\d+)\s*천(?!\d)")
+_DIGIT_GROUPS_RE = re.compile(r"(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])")
 # "몇점", "몇명", "몇살": the question word and its counter, apart (몇 점), as people also write.
 _HOW_MANY_RE = re.compile(r"몇(?=[가-힣])(?!몇)")
 
@@ -117,6 +118,7 @@ _HOW_MANY_RE = re.compile(r"몇(?=[가-힣])(?!몇)")
 def _surface(text: str) -> str:
     text = clean(text)
     text = _THOUSANDS_RE.sub(lambda m: str(int(m.group(1)[:12]) * 1000), text)  # 7천명 → 7000명
+    text = _DIGIT_GROUPS_RE.sub(lambda m: m.group().replace(",", ""), text)  # 7,000 → 7000
     text = _HOW_MANY_RE.sub("몇 ", text)
     text = korean.JAMO_RUN_RE.sub(" ", text)
     text = _PUNCT_RE.sub(" ", text)

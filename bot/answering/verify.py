@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.answering import korean
 from bot.answering.analysis import AnswerType, QuestionAnalysis, is_question, names_a_kind
 from bot.answering.matcher import QUESTION_WORD_WEIGHT, QUESTION_WORDS, QueryTerm
+from bot.answering.normalize import EN_REPORTING
 from bot.models import Entry, Fact, FactType
 
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -56,11 +57,15 @@ class FactIndex:
         # large knowledge base would spend its start-up on it.
         self._topic_text: dict[str, str] = {}
         self._topic: dict[str, frozenset[str]] = {}
+        # A fact's sentences, for the names they mention; analysed on first use too.
+        self._sentence_text: dict[tuple[str, int], str] = {}
+        self._sentence: dict[tuple[str, int], frozenset[str]] = {}
         self._types: dict[tuple[str, int], FactType] = {}
         for entry in entries:
             self._topic_text[entry.id] = f"{entry.topic} {entry.topic_en}"
             for position, fact in enumerate(entry.facts):
                 self._types[entry.id, position] = fact.type
+                self._sentence_text[entry.id, position] = f"{fact.ko} {fact.en}"
                 self._value[entry.id, position] = frozenset(terms(fact.value))
                 # Question words ("누가", "how many") say what is asked, not about what.
                 self._about[entry.id, position] = frozenset(
@@ -81,6 +86,14 @@ class FactIndex:
         found = self._topic.get(entry_id)
         if found is None:
             found = self._topic[entry_id] = frozenset(self._terms(self._topic_text[entry_id]))
+        return found
+
+    def sentence(self, entry_id: str, position: int) -> frozenset[str]:
+        """The terms of the fact's own sentences ("일론 머스크는 테슬라의 창업주입니다")."""
+        key = (entry_id, position)
+        found = self._sentence.get(key)
+        if found is None:
+            found = self._sentence[key] = frozenset(self._terms(self._sentence_text[key]))
         return found
 
     @functools.cached_property
@@ -221,9 +234,15 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
     # to answer a long, specific question that matches no curated question closely.
     narrowed = best > 0 and any(subject[i] < best for i in same_type)
     # Or the question asks for the one fact of its kind, naming what it is about.
-    # (A name the question gives must be the fact's or the entry's own subject: "머스크 나이"
-    # is not asked of the subheadline that names Musk beside the interviewee's age.)
-    own = facts.about(entry.id, chosen) | facts.value(entry.id, chosen) | facts.topic(entry.id)
+    # (A name the question gives must be the fact's or the entry's own subject, or named by
+    # the fact's sentence: "머스크 나이" is not asked of the subheadline that names Musk beside
+    # the interviewee's age; "머스크는 어느 회사 창업주야?" is of "머스크는 테슬라의 창업주".)
+    own = (
+        facts.about(entry.id, chosen)
+        | facts.value(entry.id, chosen)
+        | facts.topic(entry.id)
+        | facts.sentence(entry.id, chosen)
+    )
     names_own = analysis.excluding or all(
         m in own for t in terms if t.is_name for m, _ in t.matches
     )
@@ -252,8 +271,10 @@ def _strays(
     total = sum(t.weight for t in terms) or 1.0
     stray = 0.0
     for t in terms:
-        if len(t.text) < 2 or t.text in QUESTION_WORDS:
+        if len(t.text) < 2 or t.text in QUESTION_WORDS or t.text in korean.WH_DETERMINERS:
             continue
+        if korean.is_reporting(t.text) or t.text in EN_REPORTING:
+            continue  # how the article puts it ("소개됐어"), whichever entry uses the word
         if t.matches:
             if not any(mentions(entry.id, m) for m, _ in t.matches):
                 stray += t.weight
