@@ -52,6 +52,7 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "What is the name of the hacking club Kim was in?",
         "How many AI researchers will China be short of by 2022?",  # Korea's shortage
         "What place did Kim take in the supercomputing contest finals?",  # a placing
+        "네이버 AI 조직 이름 알려줘",  # not the other firms the list names
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:
@@ -77,6 +78,7 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         # The fact's own sentence names Musk: "일론 머스크는 테슬라의 창업주입니다".
         ("머스크는 어느 회사의 창업주라고 나와?", "테슬라"),
         ("How many AI researchers is Korea expected to lack?", "7000"),  # the article's figure
+        ("제프 딘은 어떤 조직의 수장이야?", "구글 브레인"),  # 조직 names the kind asked
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

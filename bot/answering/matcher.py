@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.answering import korean
-from bot.answering.analysis import is_question
+from bot.answering.analysis import is_question, names_a_kind
 from bot.answering.cache import ByteBoundedCache
 from bot.answering.normalize import EN_REPORTING, Analyzer, Normalizer
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
@@ -236,10 +236,13 @@ class Matcher:
 
     def _resolve_uncached(self, text: str) -> QueryTerm:
         if text not in self.knowledge.vocabulary and (
-            is_question(text) or korean.is_reporting(text) or text in EN_REPORTING
+            is_question(text)
+            or names_a_kind(text)
+            or korean.is_reporting(text)
+            or text in EN_REPORTING
         ):
-            # "기간", "날짜", "표현": what kind of answer is wanted, or how it is put; not a
-            # topic the article lacks.
+            # "기간", "날짜", "조직", "표현": what kind of answer is wanted, or how it is put;
+            # not a topic the article lacks.
             return QueryTerm(text, QUESTION_WORD_WEIGHT, (), False)
         if text in self.not_typos:
             # A real word the knowledge does not use is never corrected as a typo; only a

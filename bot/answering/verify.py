@@ -247,6 +247,15 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
         m in own for t in terms if t.is_name for m, _ in t.matches
     )
     asked_for = analysis.specific and len(typed) == 1 and len(entry.facts) > 1 and names_own
+    named = {m for t in terms if t.is_name for m, _ in t.matches}
+    sibling = any(
+        given[i] and fact_of(i).type is fact_of(chosen).type and facts.value(entry.id, i) & named
+        for i in positions
+    )
+    if analysis.specific and not names_own and sibling:
+        # "네이버 AI 연구조직 이름은?" of a list of firms (네이버, and 삼성·LG·현대차): the
+        # question asks something of the one it names, not for the others of its kind.
+        return Check(missing=analysis.answer_type)
     strays = _strays(entry, terms, mentions)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(
