@@ -376,7 +376,14 @@ class Engine:
             first = rank == 0 or all(
                 c.missing or c.conflicts or c.restates for _, c in considered[:-1]
             )
-            pinned = result.pinned and first and result.strays <= policy.pinned_max_strays
+            pinned = (
+                result.pinned
+                and first
+                and result.strays <= policy.pinned_max_strays
+                # In a conversation the list reaches lower, for entries on its topic; a fact
+                # singled out elsewhere needs the bar it needs anywhere.
+                and match.score >= policy.pinned_threshold
+            )
             on_topic = (
                 context is not None
                 and analysis.specific
