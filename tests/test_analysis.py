@@ -201,6 +201,7 @@ def test_whose_name_is_asked_in_english(question: str, holder: str) -> None:
         ("What place did he finish in the finals?", AnswerType.RANK),
         ("Which place does he work at?", AnswerType.PLACE),
         ("What's Korea's AI tech level?", AnswerType.SCORE),
+        ("그 수치를 발표한 기관 어디야?", AnswerType.ORG),  # 어디 of an organisation
     ],
 )
 def test_more_answer_types(question: str, answer_type: AnswerType) -> None:

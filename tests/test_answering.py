@@ -79,6 +79,7 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("머스크는 어느 회사의 창업주라고 나와?", "테슬라"),
         ("How many AI researchers is Korea expected to lack?", "7000"),  # the article's figure
         ("제프 딘은 어떤 조직의 수장이야?", "구글 브레인"),  # 조직 names the kind asked
+        ("김씨 모교의 영문 약칭은?", "UNIST"),  # 영문: how it is written, not a topic
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

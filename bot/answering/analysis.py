@@ -119,6 +119,8 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.DAY, rf"며칠|몇{_K}일|what date|which day|what day"),
     (AnswerType.COUNT, rf"몇{_K}(?:명|개|번|차례|건|곳|군데|가지)|how many"),
     (AnswerType.WHEN, rf"언제|{_EN_ASKS}when\b"),
+    # "어느 기관이야", "발표한 기관 어디임": an organisation, though 어디 asks where.
+    (AnswerType.ORG, rf"(?:{_ORGS}){_K}(?:은|는|이|가)?{_K}어디"),
     # "X 이름" names the kind of X: a place's name is asked with "어디" in mind.
     (AnswerType.PLACE, rf"(?:장소|곳|지역|동네|건물){_K}(?:의{_K})?이름"),
     (AnswerType.WHO, rf"(?:사람|인물){_K}(?:의{_K})?이름"),

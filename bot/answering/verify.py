@@ -264,8 +264,6 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
             strays=strays,
             restates=restates and analysis.specific,
         )
-    # "무슨 기술에 대해 강연했어?": the question's words single out one fact of another kind;
-    # its sentence says what was asked (no lower bar for that).
     # Several facts of the asked kind and none singled out ("연봉 얼마야": dollars and won,
     # both bounds): the entry's own answer states them all.
     return Check(strays=strays)
