@@ -53,6 +53,8 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "How many AI researchers will China be short of by 2022?",  # Korea's shortage
         "What place did Kim take in the supercomputing contest finals?",  # a placing
         "네이버 AI 조직 이름 알려줘",  # not the other firms the list names
+        "김씨 GRE 점수는 몇 점이야?",  # an unknown name in capitals
+        "How many AI researchers will the US lack by 2022?",  # Korea's shortage, not the US's
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:
@@ -80,6 +82,7 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("How many AI researchers is Korea expected to lack?", "7000"),  # the article's figure
         ("제프 딘은 어떤 조직의 수장이야?", "구글 브레인"),  # 조직 names the kind asked
         ("김씨 모교의 영문 약칭은?", "UNIST"),  # 영문: how it is written, not a topic
+        ("토크콘서트 며칠에 열렷어?", "14일"),  # 열렷: the past ㅆ typed as ㅅ
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

@@ -263,7 +263,7 @@ def analyse(question: str) -> QuestionAnalysis:
 
 
 # A capitalised Latin word after another word: a name, not the sentence's first word.
-_CAPITALISED = re.compile(r"(?<=[\w,] )[A-Z][a-z]+\b")
+_CAPITALISED = re.compile(r"(?<=[\w,] )[A-Z][A-Za-z]+\b")
 
 
 _NOT_A_HOLDER = EN_STOPWORDS | {"where", "when", "who", "whom", "why", "how"}

@@ -140,6 +140,7 @@ STOPWORDS_KO: frozenset[str] = frozenset(
     이거 그거 저거 이게 그게 얘기 질문 답 답변 내용 싶 싶어 싶다 싶은 싶대
     싶었 싶어요 싶습니다 싶대요 때 정도 상태 쯤 경우 당시 중 동안 본인 직접
     친구 이번 보통 대개 흔히 일반적으로 거기 그곳 그때 그쪽 데 인
+    해줘 해줘요 해주세요 해줄래 해줄래요 해봐 줘 줘요 주세요 줄래 부탁 부탁해 부탁해요
     """.split()
 )
 
@@ -245,13 +246,20 @@ _SSANG_SIOT_TAIL = _TAILS.index("ㅆ")
 _PAST_VOWEL = {"ㅝ": "ㅜ", "ㅘ": "ㅗ", "ㅕ": "ㅣ", "ㅙ": "ㅚ", "ㅐ": "ㅐ", "ㅏ": "ㅏ", "ㅓ": "ㅓ"}
 
 
+_SIOT_TAIL = _TAILS.index("ㅅ")
+
+
 def past_to_stem(word: str) -> str:
-    """'세웠' → '세우', '나왔' → '나오', '했' → '하', '먹었' → '먹': one stem for every tense."""
+    """'세웠' → '세우', '나왔' → '나오', '했' → '하', '먹었' → '먹': one stem for every tense.
+    Chat often types the past ㅆ as ㅅ: '열렷', '나왓' are read as 열렸, 나왔 (not 다섯)."""
     if len(word) < 1 or not is_syllable(word[-1]):
         return word
     code = ord(word[-1]) - _SBASE
     lead, rest = divmod(code, 588)
     vowel, tail = divmod(rest, 28)
+    if tail == _SIOT_TAIL and _VOWELS[vowel] in "ㅕㅝㅘㅙ" and len(word) > 1:
+        tail = _SSANG_SIOT_TAIL
+        word = word[:-1] + chr(_SBASE + lead * 588 + vowel * 28 + tail)
     if tail != _SSANG_SIOT_TAIL:
         return word
     if len(word) > 1 and word[-1] in "었았였":
