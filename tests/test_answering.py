@@ -55,6 +55,10 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "네이버 AI 조직 이름 알려줘",  # not the other firms the list names
         "김씨 GRE 점수는 몇 점이야?",  # an unknown name in capitals
         "How many AI researchers will the US lack by 2022?",  # Korea's shortage, not the US's
+        # Another entry's subject, which the strong match never uses: not the firm he joins,
+        # not the professor's comment.
+        "산업기능요원으로 일한 회사가 어디야?",
+        "최재식 교수의 전공은?",
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import texts
-from bot.answering import verify
+from bot.answering import korean, verify
 from bot.answering.analysis import QuestionAnalysis, analyse, is_question
 from bot.answering.context import (
     Turn,
@@ -192,6 +192,37 @@ class Engine:
         interviewee aside: every entry is about him."""
         return [t for t in self.matcher.terms(words) if t != self.knowledge.subject.term]
 
+    def _about_another_topic(
+        self, terms: Sequence[QueryTerm], entry_id: str, result: Check
+    ) -> bool:
+        """True when the question names the topic of another entry, a word of at most
+        `other_topic_entries` entries that this one never uses, and enough of the question is
+        such words ("산업기능요원으로 근무한 회사" is not asked of the company he joins, though
+        근무 and 회사 are that entry's words)."""
+        policy = self.policy
+        if result.strays < policy.other_topic_strays:
+            return False
+        vocabulary = self.knowledge.vocabulary
+        content = self._content(terms)
+        return any(
+            t.text in content
+            and not any(self._speaks_of(entry_id, m) for m, _ in t.matches)
+            and any(
+                len(vocabulary[m]) <= policy.other_topic_entries and self._names_a_topic(m)
+                for m, _ in t.matches
+            )
+            for t in terms
+        )
+
+    def _names_a_topic(self, term: str) -> bool:
+        """True for a word in an entry's topic, or a long curated Korean word (산업기능요원):
+        a thing the question is about, where a short word is as often a verb (데려가다)."""
+        entries = self.knowledge.vocabulary[term]
+        if any(term in self._facts.topic(entry_id) for entry_id in entries):
+            return True
+        long_word = len(term) >= 3 and korean.HANGUL_RE.match(term) is not None
+        return long_word and max(entries.values()) >= self.policy.curated
+
     def _speaks_of(self, entry_id: str, term: str) -> bool:
         """True when the entry's words or its facts' subjects include `term` (최대 of a salary)."""
         return self.matcher.mentions(entry_id, term) or self._facts.singles_out(entry_id, term)
@@ -367,7 +398,9 @@ class Engine:
                 break
             result = verify.check(match.entry, asked, self._lookups)
             considered.append((match, result))
-            strong = match.score >= self.threshold
+            strong = match.score >= self.threshold and not self._about_another_topic(
+                terms, match.entry.id, result
+            )
             # Only the best match may answer below the threshold: a lower one that singles
             # out a fact is more often a neighbouring fact than the asked one.
             # ...unless every better match lacked the asked kind of fact altogether, only

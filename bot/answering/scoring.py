@@ -54,6 +54,11 @@ class ScoringPolicy:
     pinned_max_strays: float = 0.3
     """…as long as at most this share of the question is words the entry does not use."""
     rerank_candidates: int = 30
+    other_topic_strays: float = 0.25
+    other_topic_entries: int = 2
+    """A strong match still does not answer when this share of the question is words it does
+    not use, among them a curated word of at most `other_topic_entries` other entries: the
+    question is about their subject ("산업기능요원으로 근무한 회사")."""
     # Conversations.
     context_threshold: float = 20.0
     """A follow-up may be answered at this score by an entry on the conversation's topic that
