@@ -203,6 +203,7 @@ def test_whose_name_is_asked_in_english(question: str, holder: str) -> None:
         ("Which place does he work at?", AnswerType.PLACE),
         ("What's Korea's AI tech level?", AnswerType.SCORE),
         ("그 수치를 발표한 기관 어디야?", AnswerType.ORG),  # 어디 of an organisation
+        ("행사는 서울 어느 동에서 열렸어?", AnswerType.PLACE),
     ],
 )
 def test_more_answer_types(question: str, answer_type: AnswerType) -> None:

@@ -87,6 +87,8 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("제프 딘은 어떤 조직의 수장이야?", "구글 브레인"),  # 조직 names the kind asked
         ("김씨 모교의 영문 약칭은?", "UNIST"),  # 영문: how it is written, not a topic
         ("토크콘서트 며칠에 열렷어?", "14일"),  # 열렷: the past ㅆ typed as ㅅ
+        # No kind asked, but 주제 is what one of the talk's facts is about: not its venue.
+        ("사진 속 토크콘서트에서 한 강연 주제는?", "음성 합성기술"),
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

@@ -135,7 +135,7 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ),
     (
         AnswerType.PLACE,
-        rf"어디|어느{_K}(?:지역|나라|도시|구|곳|동네|국가)|{_EN_ASKS}where\b|"
+        rf"어디|어느{_K}(?:지역|나라|도시|구|동|곳|동네|국가)|{_EN_ASKS}where\b|"
         r"which (?:country|city|region|place|district|area)",
     ),
     (AnswerType.WHO, rf"누구|누가|누군|누굴|{_EN_ASKS}(?:who|whom|whose)\b"),

@@ -393,21 +393,25 @@ class Engine:
         considered: list[tuple[Match, Check]] = []
         gap: tuple[Match, Check] | None = None
         restating: tuple[Match, Check] | None = None
+        elsewhere: list[bool] = []  # per match considered: about another entry's subject
         for rank, match in enumerate(matches):
             if match.score < floor:
                 break
             result = verify.check(match.entry, asked, self._lookups)
             considered.append((match, result))
-            strong = match.score >= self.threshold and not self._about_another_topic(
+            about_another = match.score >= self.threshold and self._about_another_topic(
                 terms, match.entry.id, result
             )
+            elsewhere.append(about_another)
+            strong = match.score >= self.threshold and not about_another
             # Only the best match may answer below the threshold: a lower one that singles
             # out a fact is more often a neighbouring fact than the asked one.
             # ...unless every better match lacked the asked kind of fact altogether, only
             # gave the question's own figure back, or contradicted the question ("88.1인
             # 곳은?" of entries that state no 88.1).
             first = rank == 0 or all(
-                c.missing or c.conflicts or c.restates for _, c in considered[:-1]
+                c.missing or c.conflicts or c.restates or off
+                for (_, c), off in zip(considered[:-1], elsewhere[:-1], strict=True)
             )
             pinned = (
                 result.pinned

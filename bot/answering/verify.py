@@ -264,6 +264,10 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
             strays=strays,
             restates=restates and analysis.specific,
         )
+    if not analysis.specific and best > 0 and [subject[i] for i in typed].count(best) == 1:
+        # No kind asked, but the question names what one fact is about ("무슨 동아리 했어?"
+        # of the entry on his award and his club): that fact answers.
+        return Check(fact=fact_of(chosen), pinned=True, strays=strays)
     # Several facts of the asked kind and none singled out ("연봉 얼마야": dollars and won,
     # both bounds): the entry's own answer states them all.
     return Check(strays=strays)
