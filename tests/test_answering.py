@@ -59,6 +59,9 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         # not the professor's comment.
         "산업기능요원으로 일한 회사가 어디야?",
         "최재식 교수의 전공은?",
+        "제프 딘 말고 같이 일하자고 한 유명인은 누구야?",  # the fact's sentence names him
+        "What's the name of Kim's club?",
+        "김씨가 진학할 대학원은?",  # the entry on why he skips grad school names none
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:
@@ -97,6 +100,12 @@ def test_one_item_of_several_is_stated_first_in_the_answer(
     answer = engine.ask(question)
     assert answer.answered and stated in answer.answer, answer
     assert answer.answer != answer.quote  # the asked fact, proven by the quote
+
+
+def test_someday_is_not_a_time(engine: Engine) -> None:
+    answer = engine.ask("김씨는 언제 한국에 돌아와?")
+    assert not answer.answered and answer.missing == "time"
+    assert answer.suggestions[0].id == "return-to-korea"  # what the article does say
 
 
 def test_a_question_that_singles_out_nothing_gets_the_whole_answer(engine: Engine) -> None:

@@ -94,7 +94,7 @@ _K = r"\s*"  # Korean questions come spaced or not: 몇 년도 / 몇년도
 # An English question word asks when it opens the question or a clause of its own ("where
 # did…"), not inside a relative clause ("the challenge where Kim gave a talk").
 _EN_ASKS = r"(?:^|[.?!,:;]\s*|\b(?:and|so|then|but|btw|hey|ok|okay|me|us|know|say|says|tell)\s+)\W*"
-_ORGS = "회사|기업|기관|단체|연구소|연구기관|조직|대학|학교|매체|신문|언론|팀"
+_ORGS = "회사|기업|기관|단체|연구소|연구기관|조직|대학원|대학|학교|매체|신문|언론|팀"
 _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     # Question words first: "어디서 발표한 수치" asks where, whatever nouns come along.
     (
@@ -155,6 +155,8 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.COUNT, r"인원|number of"),
     (AnswerType.SCORE, r"수치|점수|\bscore|rating|\blevel\b"),
     (AnswerType.ORG, rf"매체|언론사|신문사|소속|(?:{_ORGS}){_K}(?:은|는|이|가)?{_K}어디|기관"),
+    # "진학할 대학원은?", "다닌 회사는?": the organisation itself.
+    (AnswerType.ORG, rf"(?:{_ORGS})(?:은|는){_K}\??$"),
     # …but not where the asked thing is found ("헤드라인상 최소 연봉", "제목에서 쓴 말").
     (
         AnswerType.TITLE,
@@ -231,7 +233,7 @@ _HOLDER = re.compile(r"([가-힣a-z0-9]+?)(?:의)?\s*(?:이름|제목|명칭)")
 # …and in English, up to two words after "name of" ("the name of the hacking club Kim
 # belonged to" → hacking club), or the owner of "'s name".
 _HOLDER_EN = re.compile(
-    r"\b(?:name|title) of (?:the |his |her |its |their |that |this |a |an )?"
+    r"\b(?:name|title) of (?:the |his |her |its |their |that |this |a |an |[a-z]+'s )?"
     r"([a-z]+)(?: ([a-z]+))?"
     r"|\b([a-z]+)'s name"
 )

@@ -300,8 +300,13 @@ def _strays(
 
 
 def _names(facts: FactIndex, entry_id: str, position: int, named: set[str]) -> bool:
-    """True when the fact names one of `named` (일론머스크 names 머스크)."""
-    own = facts.value(entry_id, position) | facts.about(entry_id, position)
+    """True when the fact or its sentence names one of `named` (일론머스크 names 머스크;
+    "제프 딘은 구글 브레인의 수장입니다" names 제프 딘)."""
+    own = (
+        facts.value(entry_id, position)
+        | facts.about(entry_id, position)
+        | facts.sentence(entry_id, position)
+    )
     return any(name in term for name in named for term in own)
 
 
