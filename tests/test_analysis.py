@@ -145,6 +145,8 @@ def test_analysis_never_raises_and_is_idempotent_on_normalised_text(text: str) -
         ("출국하는 공항들이 어디입니까?", "공항"),
         ("어디서 인터뷰했어?", ""),
         ("어느 단계까지 올랐어?", ""),  # after 어느, as often a word the article does not use
+        ("깃허브 스타 몇 개야?", "스타"),  # what is counted
+        ("김태훈 몇 살이야?", ""),
     ],
 )
 def test_the_thing_a_which_question_asks_for(question: str, which: str) -> None:

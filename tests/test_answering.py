@@ -62,6 +62,8 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "제프 딘 말고 같이 일하자고 한 유명인은 누구야?",  # the fact's sentence names him
         "What's the name of Kim's club?",
         "김씨가 진학할 대학원은?",  # the entry on why he skips grad school names none
+        "김씨 코드는 깃허브 스타를 몇 개 받았대?",  # stars: not what 20여 차례 counts
+        "국내 AI 연구자가 지금 몇 명이야?",  # 7000명 counts the shortage, not researchers
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:
@@ -92,6 +94,7 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("토크콘서트 며칠에 열렷어?", "14일"),  # 열렷: the past ㅆ typed as ㅅ
         # No kind asked, but 주제 is what one of the talk's facts is about: not its venue.
         ("사진 속 토크콘서트에서 한 강연 주제는?", "음성 합성기술"),
+        ("국내 AI 연구자 몇 명 모자라?", "7000명"),  # 모자라: what the count is of
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

@@ -276,10 +276,12 @@ _WHICH = re.compile(r"^\W*(?:which|what)\s+([a-z]+)\b")
 _NOT_A_THING = frozenset("time kind sort type way one else number day year month date".split())
 
 
-# …and in Korean, the noun whose place is asked ("공항은 어디야?"). (After 어느/무슨 a noun is
-# as often a word for the answer the article does not use: "어느 단계까지 올랐어?".)
+# …and in Korean, the noun whose place is asked ("공항은 어디야?"), or what is counted ("깃허브
+# 스타 몇 개"). (After 어느/무슨 a noun is as often a word for the answer the article does not
+# use: "어느 단계까지 올랐어?".)
 _WHICH_KO = re.compile(
-    r"(?<![가-힣])([가-힣]+?)들?(?:은|는|이|가)?\s*어디(?:야|예요|에요|입|임|였|인|냐|니|\?|$)"
+    r"(?<![가-힣])([가-힣]+?)들?(?:은|는|이|가)?\s*어디(?:야|예요|에요|입|임|였|인|냐|니|\?|$)|"
+    r"(?<![가-힣])([가-힣]{2,}?)들?(?:은|는|이|가|을|를|도)?\s*몇\s*(?:개|명|번|차례|건|가지)"
 )
 
 
@@ -294,7 +296,7 @@ def _which(text: str) -> str:
     korean = _WHICH_KO.search(text)
     if korean is None:
         return ""
-    return korean.group(1)
+    return korean.group(1) or korean.group(2)
 
 
 # Nouns that name the kind of thing asked for ("어느 조직의 수장", "which institution"): with a

@@ -256,6 +256,11 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
         # "네이버 AI 연구조직 이름은?" of a list of firms (네이버, and 삼성·LG·현대차): the
         # question asks something of the one it names, not for the others of its kind.
         return Check(missing=analysis.answer_type)
+    counted = facts.about(entry.id, chosen)
+    if analysis.answer_type is AnswerType.COUNT and counted and not _share_a_stem(counted, asked):
+        # A count answers only a question about what it counts: 7000명 is the shortage,
+        # not "how many researchers there are now".
+        return Check(missing=analysis.answer_type)
     strays = _strays(entry, terms, mentions)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(
@@ -297,6 +302,16 @@ def _strays(
             foreign = korean.HANGUL_RE.match(t.text) or t.is_name
             stray += t.weight if foreign else t.weight / 2
     return stray / total
+
+
+def _share_a_stem(words: Iterable[str], others: Iterable[str]) -> bool:
+    """True when a word of one starts the other's (부족 and 부족하, 모자 and 모자라): the
+    same word, whatever ending the analysis kept."""
+    return any(
+        min(len(a), len(b)) >= 2 and (a.startswith(b) or b.startswith(a))
+        for a in words
+        for b in others
+    )
 
 
 def _names(facts: FactIndex, entry_id: str, position: int, named: set[str]) -> bool:
