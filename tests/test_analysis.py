@@ -141,8 +141,8 @@ def test_analysis_never_raises_and_is_idempotent_on_normalised_text(text: str) -
         ("Which university did he attend?", ""),  # only the kind of answer: an organisation
         ("What time was it posted?", ""),
         ("What is OpenAI?", ""),
-        ("공항은 어디야?", "공항"),  # the noun whose place is asked
-        ("출국하는 공항들이 어디입니까?", "공항"),
+        ("공항은 어디야?", "공항은"),  # the noun whose place is asked, as written
+        ("출국하는 공항들이 어디입니까?", "공항들이"),
         ("어디서 인터뷰했어?", ""),
         ("어느 단계까지 올랐어?", ""),  # after 어느, as often a word the article does not use
         ("깃허브 스타 몇 개야?", "스타"),  # what is counted
@@ -203,6 +203,8 @@ def test_whose_name_is_asked_in_english(question: str, holder: str) -> None:
         ("복무 기간은 얼마였어?", AnswerType.DURATION),
         ("What place did he finish in the finals?", AnswerType.RANK),
         ("Which place does he work at?", AnswerType.PLACE),
+        ("What position did he take at OpenAI?", AnswerType.ROLE),
+        ("몇 시즌 뛰었어?", AnswerType.ANY),  # 시즌, not 시
         ("What's Korea's AI tech level?", AnswerType.SCORE),
         ("그 수치를 발표한 기관 어디야?", AnswerType.ORG),  # 어디 of an organisation
         ("행사는 서울 어느 동에서 열렸어?", AnswerType.PLACE),

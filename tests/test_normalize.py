@@ -27,6 +27,8 @@ ALIASES = {"오픈에이아이": "openai", "오픈ai": "openai", "유니스트":
         pytest.param("the 7,000 shortage", "the 7000 shortage", id="digit-groups-joined"),
         pytest.param("1,2,3", "1 2 3", id="a-list-is-not-digit-groups"),
         pytest.param("the US and us", "the usa and us", id="capital-us-is-the-country"),
+        pytest.param("TELL US MORE", "tell us more", id="all-capitals-us-is-the-pronoun"),
+        pytest.param("300,000, in dollars", "300000 in dollars", id="digit-groups-then-comma"),
         pytest.param("오픈에이아이가", "openai 가", id="transliteration"),
         pytest.param("오픈AI에서", "openai 에서", id="mixed-script-alias"),
         pytest.param("유니스트 나왔어", "unist 나왔어", id="school-alias"),
@@ -146,3 +148,11 @@ def test_normalize_is_idempotent_on_korean_heavy_text(engine: Engine, text: str)
 def test_analysis_never_raises(engine: Engine, text: str) -> None:
     terms = engine.matcher.terms(text)
     assert all(isinstance(t, str) and t for t in terms)
+
+
+@pytest.mark.parametrize(
+    ("word", "reporting"),
+    [("언급되", True), ("평가됐", True), ("봤을때", True), ("국문학", False), ("설명회", False)],
+)
+def test_words_about_how_the_article_puts_it(word: str, reporting: bool) -> None:
+    assert korean.is_reporting(word) is reporting

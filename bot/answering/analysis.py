@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.answering.normalize import EN_STOPWORDS, clean
+from bot.answering import korean
+from bot.answering.normalize import EN_REPORTING, EN_STOPWORDS, clean
 from bot.models import FactType
 
 
@@ -66,7 +67,7 @@ ACCEPTS: dict[AnswerType, frozenset[FactType]] = {
     AnswerType.COUNT: frozenset({FactType.COUNT}),
     AnswerType.AMOUNT: frozenset({FactType.COUNT, FactType.MONEY, FactType.SCORE}),
     AnswerType.SCORE: frozenset({FactType.SCORE}),
-    AnswerType.RANK: frozenset(),  # a placing ("최종 순위") the article never gives
+    AnswerType.RANK: frozenset(),  # no fact type states a placing ("최종 순위"): declined
     AnswerType.ORDINAL: frozenset({FactType.ORDINAL}),
     AnswerType.AGE: frozenset({FactType.AGE}),
     AnswerType.DURATION: frozenset({FactType.DURATION}),
@@ -87,7 +88,7 @@ _DATE_PARTS: dict[AnswerType, re.Pattern[str]] = {
     AnswerType.MONTH: re.compile(r"\d+\s*월|다음달|지난달|\d{4}/\d{2}"),
     AnswerType.DAY: re.compile(r"\d+\s*일|\d{4}/\d{2}/\d{2}"),
     AnswerType.TIME_OF_DAY: re.compile(r"오전|오후|\d+\s*시|\d{1,2}:\d{2}"),
-    AnswerType.HOUR: re.compile(r"\d+\s*시|\d{1,2}:\d{2}"),
+    AnswerType.HOUR: re.compile(r"\d+\s*시(?!즌|간|대)|\d{1,2}:\d{2}"),
 }
 
 _K = r"\s*"  # Korean questions come spaced or not: 몇 년도 / 몇년도
@@ -99,21 +100,20 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     # Question words first: "어디서 발표한 수치" asks where, whatever nouns come along.
     (
         AnswerType.DURATION,
-        rf"얼마{_K}동안|몇{_K}(?:년|분|시간|주|달|개월){_K}(?:짜리|동안)|몇{_K}개월|몇{_K}시간|"
-        r"how long|"
-        r"how many years (?:of|did|was|were)",
+        rf"얼마{_K}동안|몇{_K}(?:년|분|주|달){_K}(?:짜리|동안)|몇{_K}개월|몇{_K}시간|"
+        r"how long|how many years (?:of|did|was|were)",
     ),
-    (AnswerType.DURATION, rf"기간{_K}(?:은|이)?{_K}(?:몇|얼마)|how long"),
+    (AnswerType.DURATION, rf"기간{_K}(?:은|이)?{_K}(?:몇|얼마)"),
     (AnswerType.AGE, rf"몇{_K}살|how old"),
     (AnswerType.ORDINAL, rf"몇{_K}번째|\bthe first\b|\bfirst (?:korean|person|one)\b"),
     (
         AnswerType.RANK,
         rf"몇{_K}(?:위|등)|what rank|which rank|"
-        r"(?:what|which) (?:place|position) (?:did|does|do)\b.{0,60}"
-        r"\b(?:finish|end|come|rank|take|get|achieve)",
+        r"(?:what|which) (?:place|position) (?:did|does|do)\b.{0,60}\b(?:finish|end up|rank|"
+        r"(?:take|get|come)\b.{0,40}\b(?:final|contest|competition|race|tournament))",
     ),
     (AnswerType.TIME_OF_DAY, r"오전.{0,6}오후|오후.{0,6}오전|morning or"),
-    (AnswerType.HOUR, r"몇\s*시(?!간)|what time|at what hour"),
+    (AnswerType.HOUR, r"몇\s*시(?=에|쯤|야|부터|까지|였|인|\s|\?|$)|what time|at what hour"),
     (AnswerType.YEAR, rf"몇{_K}년(?!{_K}짜리|{_K}동안)|what year|which year|in what year"),
     (AnswerType.MONTH, rf"몇{_K}월|what month|which month"),
     (AnswerType.DAY, rf"며칠|몇{_K}일|what date|which day|what day"),
@@ -154,13 +154,13 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (AnswerType.WHEN, r"시기|시점"),
     (AnswerType.COUNT, r"인원|number of"),
     (AnswerType.SCORE, r"수치|점수|\bscore|rating|\blevel\b"),
-    (AnswerType.ORG, rf"매체|언론사|신문사|소속|(?:{_ORGS}){_K}(?:은|는|이|가)?{_K}어디|기관"),
+    (AnswerType.ORG, r"매체|언론사|신문사|소속|기관"),
     # "진학할 대학원은?", "다닌 회사는?": the organisation itself.
     (AnswerType.ORG, rf"(?:{_ORGS})(?:은|는){_K}\??$"),
     # …but not where the asked thing is found ("헤드라인상 최소 연봉", "제목에서 쓴 말").
     (
         AnswerType.TITLE,
-        r"(?:(?<!부)제목|타이틀|헤드라인)(?!\s*(?:상|에서|에선|에는|에|에 따르면)(?:\s|$))|"
+        r"(?:(?<!부)제목|타이틀|헤드라인)(?!\s*(?:상|에서|에선|에는|에)(?:\s|$))|"
         r"\btitle|\bheadline(?! says)|titled",
     ),
     (
@@ -280,8 +280,8 @@ _NOT_A_THING = frozenset("time kind sort type way one else number day year month
 # 스타 몇 개"). (After 어느/무슨 a noun is as often a word for the answer the article does not
 # use: "어느 단계까지 올랐어?".)
 _WHICH_KO = re.compile(
-    r"(?<![가-힣])([가-힣]+?)들?(?:은|는|이|가)?\s*어디(?:야|예요|에요|입|임|였|인|냐|니|\?|$)|"
-    r"(?<![가-힣])([가-힣]{2,}?)들?(?:은|는|이|가|을|를|도)?\s*몇\s*(?:개|명|번|차례|건|가지)"
+    r"(?<![가-힣])([가-힣]+)\s*어디(?:야|예요|에요|입|임|였|인|냐|니|\?|$)|"
+    r"(?<![가-힣])([가-힣]{2,})\s*몇\s*(?:개|명|번|차례|건|가지)"
 )
 
 
@@ -305,6 +305,7 @@ _KIND_NOUNS = frozenset(
     _ORGS.split("|")
     + """
     곳 장소 지역 나라 국가 도시 동네 건물 인물 사람 분야 종류 부문 숫자 단어 낱말 문구 용어
+    신문사 방송사 언론사 출판사 연구팀
     감정 기분 느낌 생각 마음 사례 방법 방식 이유 의미 뜻 말 표현 계기 목적 역할 일 것 점
     organ organis institut compani firm bodi group countri citi place region person peopl
     field number figur word term
@@ -313,8 +314,22 @@ _KIND_NOUNS = frozenset(
 
 
 def names_a_kind(word: str) -> bool:
-    """True for a noun that names the kind of answer wanted ("조직", "institution")."""
+    """True for a noun that names the kind of answer wanted ("조직", "institution"). Only the
+    words themselves: a compound is as often a sibling of the article's own (고등학교)."""
     return word in _KIND_NOUNS
+
+
+def says_how(word: str) -> bool:
+    """True for a word about how the question is put, never about what: a wh-modifier
+    ("어느", "어떻게") or how the article puts something ("언급되", "described")."""
+    return word in korean.WH_MODIFIERS or word in EN_REPORTING or korean.is_reporting(word)
+
+
+def frames_the_question(word: str) -> bool:
+    """True for a word that says what is asked or how, not about what: `says_how`, a
+    question word ("기간", "how many") or a kind of answer ("조직"). (A knowledge base may
+    use such a word as a topic: "제목" is the title's entry.)"""
+    return says_how(word) or names_a_kind(word) or is_question(word)
 
 
 @functools.lru_cache(maxsize=8192)

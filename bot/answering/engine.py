@@ -80,6 +80,7 @@ class Engine:
             self._facts,
             self.matcher.mentions,
             compiled.neighbours.contrasts,
+            policy.unwritten_name_strays,
         )
         self._passages = Passages(compiled.body, compiled.entries)
         self._entries = {e.id: e for e in compiled.entries}
@@ -141,7 +142,8 @@ class Engine:
                 if following is not None:
                     answer = self._answer(question, self._entries[following], lang, 100.0)
                     return Decision(answer, analyse(stripped), ())
-        analysis = analyse(stripped)
+        # Analysed as far as it is matched: some rules cost more with length.
+        analysis = analyse(stripped[:MAX_MATCH_CHARS])
         terms = self._query_terms(stripped[:MAX_MATCH_CHARS], analysis)
         if context is None or context.entry_id not in self._entries:
             return self._decide(question, lang, analysis, terms)
@@ -195,10 +197,8 @@ class Engine:
     def _about_another_topic(
         self, terms: Sequence[QueryTerm], entry_id: str, result: Check
     ) -> bool:
-        """True when the question names the topic of another entry, a word of at most
-        `other_topic_entries` entries that this one never uses, and enough of the question is
-        such words ("산업기능요원으로 근무한 회사" is not asked of the company he joins, though
-        근무 and 회사 are that entry's words)."""
+        """True when the question names another entry's topic, which this one never uses
+        ("산업기능요원으로 근무한 회사" is not asked of the company he joins)."""
         policy = self.policy
         if result.strays < policy.other_topic_strays:
             return False
@@ -220,7 +220,10 @@ class Engine:
         entries = self.knowledge.vocabulary[term]
         if any(term in self._facts.topic(entry_id) for entry_id in entries):
             return True
-        long_word = len(term) >= 3 and korean.HANGUL_RE.match(term) is not None
+        long_word = (
+            len(term) >= self.policy.other_topic_syllables
+            and korean.HANGUL_RE.match(term) is not None
+        )
         return long_word and max(entries.values()) >= self.policy.curated
 
     def _speaks_of(self, entry_id: str, term: str) -> bool:
@@ -341,7 +344,7 @@ class Engine:
         quoting in it; "구체적으로 뭘 배우고 싶대?": the entry of that passage the question is
         about. None when the question names something the passage does not."""
         rest = without_more(text)
-        rest_terms = self.matcher.query_terms(rest[:MAX_MATCH_CHARS])
+        rest_terms = self._query_terms(rest[:MAX_MATCH_CHARS], analyse(rest[:MAX_MATCH_CHARS]))
         entry = self._entries[context.entry_id]
         around = self._passages.around(entry.id)
         content = self._content(rest_terms)
@@ -393,17 +396,17 @@ class Engine:
         considered: list[tuple[Match, Check]] = []
         gap: tuple[Match, Check] | None = None
         restating: tuple[Match, Check] | None = None
-        elsewhere: list[bool] = []  # per match considered: about another entry's subject
+        about_others: list[bool] = []  # per match considered: about another entry's subject
         for rank, match in enumerate(matches):
             if match.score < floor:
                 break
             result = verify.check(match.entry, asked, self._lookups)
             considered.append((match, result))
-            about_another = match.score >= self.threshold and self._about_another_topic(
+            about_other = match.score >= self.threshold and self._about_another_topic(
                 terms, match.entry.id, result
             )
-            elsewhere.append(about_another)
-            strong = match.score >= self.threshold and not about_another
+            about_others.append(about_other)
+            strong = match.score >= self.threshold and not about_other
             # Only the best match may answer below the threshold: a lower one that singles
             # out a fact is more often a neighbouring fact than the asked one.
             # ...unless every better match lacked the asked kind of fact altogether, only
@@ -411,7 +414,7 @@ class Engine:
             # 곳은?" of entries that state no 88.1).
             first = rank == 0 or all(
                 c.missing or c.conflicts or c.restates or off
-                for (_, c), off in zip(considered[:-1], elsewhere[:-1], strict=True)
+                for (_, c), off in zip(considered[:-1], about_others[:-1], strict=True)
             )
             pinned = (
                 result.pinned
@@ -428,11 +431,11 @@ class Engine:
                 and self._shares_topic(match.entry.id, context)
                 and self._names_its_topic(own, match.entry.id, allow_none=True)
             )
-            if result.ok and (strong or pinned or on_topic):
-                if result.restates and restating is None:
+            if result.ok and not about_other and (strong or pinned or on_topic):
+                if result.restates:
                     # The question's own figure, given back: a later entry may state what
-                    # is asked ("미국을 100으로 놓으면 한국은 몇?"); if none does, this one.
-                    restating = (match, result)
+                    # is asked ("미국을 100으로 놓으면 한국은 몇?"); if none does, the first.
+                    restating = restating or (match, result)
                     continue
                 return self._accept(question, lang, analysis, terms, match, result, considered)
             if strong and gap is None:

@@ -147,25 +147,33 @@ STOPWORDS_KO: frozenset[str] = frozenset(
 # Words about how a text states something rather than what it states: "기사에서 어떤 말로
 # 표현했어?", "몇으로 평가됐어?", "원화로 환산하면". Unknown to a knowledge base, they say how
 # the answer is wanted, like question words, and never that the question is off its topic.
-REPORTING_PREFIXES_KO: tuple[str, ...] = tuple(
+REPORTING_STEMS_KO: frozenset[str] = frozenset(
     """
     표현 비유 빗대 빗댄 지칭 칭하 칭한 일컫 일컬 묘사 서술 언급 거론 예시 예로 자평 평가
     짐작 추정 추측 예상 환산 기준 정확히 구체적 적히 적힌 적혀 적혔 쓰여 쓰인 써있 써져 찍혀
-    찍힌 찍히 나타내 나타낸 나타난 명시 기재 기록 설명 부른 부르 불렀 불리 불린 보기
-    봤을 보았 놓으 놓고 놓았 놓았을 따르 따른 따라 의하 의한 의해 전하 전해 전한 꼽히
+    찍힌 찍히 나타내 나타낸 나타난 명시 기재 기록 설명 부른 부르 불렀 불린 보기
+    봤을 보았 놓으 놓고 놓았 따르 따른 따라 의하 의한 의해 전하 전해 전한 꼽히
     꼽은 꼽힌 꼽혔 가리키 가리킨 다루 다룬 다뤄 등장 인용 요약 정리 소개 논평 평론
     코멘트 발언 답하 답한 답했 답변 영문 국문 한글 정식 공식
     """.split()
 )
+# What may follow such a stem in an analysed word ("언급되", "평가됐", "봤을때"), and nothing
+# else: 국문학, 설명회 and 정리해고 are topics.
+_REPORTING_TAILS = frozenset("되 된 됐 돼 될 하 한 했 해 할 히 으 을 면 때 으면 서".split()) | {""}
 
 
-# Determiners that ask which one ("어느 회사", "무슨 상"): part of the question, not its topic.
-WH_DETERMINERS = frozenset("어느 어떤 무슨 어떻게".split())
+# Words that ask which one or how ("어느 회사", "무슨 상", "어떻게"): part of the question,
+# not its topic.
+WH_MODIFIERS = frozenset("어느 어떤 무슨 어떻게".split())
 
 
 def is_reporting(word: str) -> bool:
-    """True for a word about how the article states something ("표현", "언급됐", "환산")."""
-    return word.startswith(REPORTING_PREFIXES_KO)
+    """True for a word about how the article states something ("표현", "언급되", "환산")."""
+    return any(
+        word[:cut] in REPORTING_STEMS_KO
+        for cut in range(1, len(word) + 1)
+        if word[cut:] in _REPORTING_TAILS
+    )
 
 
 # Everyone in the article is "him" unless named: the interviewee's name and pronouns are neutral.

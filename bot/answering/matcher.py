@@ -28,9 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.answering import korean
-from bot.answering.analysis import is_question, names_a_kind
+from bot.answering.analysis import frames_the_question
 from bot.answering.cache import ByteBoundedCache
-from bot.answering.normalize import EN_REPORTING, Analyzer, Normalizer
+from bot.answering.normalize import Analyzer, Normalizer
 from bot.answering.scoring import DEFAULT_POLICY, ScoringPolicy
 from bot.answering.typos import TypoIndex
 from bot.knowledge.database import CompiledKnowledge
@@ -235,60 +235,50 @@ class Matcher:
         return cached
 
     def _resolve_uncached(self, text: str) -> QueryTerm:
-        if text not in self.knowledge.vocabulary and (
-            is_question(text)
-            or names_a_kind(text)
-            or korean.is_reporting(text)
-            or text in EN_REPORTING
-        ):
-            # "기간", "날짜", "조직", "표현": what kind of answer is wanted, or how it is put;
-            # not a topic the article lacks.
+        vocabulary = self.knowledge.vocabulary
+        if text not in vocabulary and frames_the_question(text):
+            # "기간", "조직", "표현": what kind of answer is wanted, or how it is put; not a
+            # topic the article lacks.
             return QueryTerm(text, QUESTION_WORD_WEIGHT, (), False)
-        if text in self.not_typos:
-            # A real word the knowledge does not use is never corrected as a typo; only a
-            # known word with a noun suffix (최대치 → 최대) stands for that word.
-            base = text[:-1]
-            if (
-                len(text) >= 3
-                and text[-1] in korean.NOUN_SUFFIXES
-                and base in self.knowledge.vocabulary
-                and text not in self.knowledge.neighbours.contrasts
-            ):
-                similarity = self.policy.prefix_similarity
-                weight = self._idf[base] * similarity
-                return QueryTerm(text, weight, ((base, similarity),), base in self.knowledge.names)
-            unknown_name = text in self.knowledge.neighbours.proper_nouns  # 아마존 beside 구글
-            return QueryTerm(text, self._unknown_weight, (), unknown_name)
-        if text in self.knowledge.vocabulary:
+        if text in vocabulary:
             weight = self._idf[text] * (
                 self.policy.subject_weight if text == self.knowledge.subject.term else 1.0
             )
             return QueryTerm(text, weight, ((text, 1.0),), text in self.knowledge.names)
+        # A real word the knowledge does not use (형제, a sibling word) is never read as a
+        # typo or a part of a known word; only a known word with a noun suffix (최대치 → 최대)
+        # stands for that word.
+        real = text in self.not_typos
         found: dict[str, float] = {}
         if korean.HANGUL_RE.match(text):
             # Known words that start the query term (졸업식 → 졸업),
             # or that it starts (인공지 → 인공지능). English has its stemmer instead.
             for cut in range(len(text) - 1, 1, -1):
-                if text[:cut] in self.knowledge.vocabulary:
-                    found[text[:cut]] = self.policy.prefix_similarity
+                if text[:cut] in vocabulary:
+                    if not real or (
+                        cut == len(text) - 1
+                        and text[-1] in korean.NOUN_SUFFIXES
+                        and text not in self.knowledge.neighbours.contrasts
+                    ):
+                        found[text[:cut]] = self.policy.prefix_similarity
                     break
-            if len(text) >= 2:
+            if len(text) >= 2 and not real:
                 start = bisect.bisect_left(self._sorted_terms, text)
                 for term in self._sorted_terms[start : start + 5]:
                     if term.startswith(text):
                         found.setdefault(term, self.policy.prefix_similarity)
-        # Keyboard-aware: 연뵹 → 연봉 (neighbouring keys) passes, 인구 → 연구 does not.
-        for term, similarity in self._typos.lookup(text, cutoff=self.policy.fuzzy_cutoff):
-            found[term] = max(found.get(term, 0.0), similarity)
-        if not found:
+        if not real:
+            # Keyboard-aware: 연뵹 → 연봉 (neighbouring keys) passes, 인구 → 연구 does not.
+            for term, similarity in self._typos.lookup(text, cutoff=self.policy.fuzzy_cutoff):
+                found[term] = max(found.get(term, 0.0), similarity)
+        if not found and not real:
             # An unknown compound of known words (갔다오 = 갔다 + 오) matches its parts.
-            parts = [
-                p for p in self.analyzer.split_compound(text) if p in self.knowledge.vocabulary
-            ]
+            parts = [p for p in self.analyzer.split_compound(text) if p in vocabulary]
             found = dict.fromkeys(parts, self.policy.compound_similarity)
         if not found:
-            # A proper noun no entry uses names something the article does not mention: like
-            # a known name an entry never mentions, it lowers every entry's score.
+            # A proper noun no entry uses names something the article does not mention
+            # (아마존 beside 구글): like a known name an entry never mentions, it lowers every
+            # entry's score.
             unknown_name = text in self.knowledge.neighbours.proper_nouns
             return QueryTerm(text, self._unknown_weight, (), unknown_name)
         weight = max(self._idf[t] * s for t, s in found.items())

@@ -63,7 +63,7 @@ EN_STOPWORDS: frozenset[str] = frozenset(
 EN_REPORTING: frozenset[str] = frozenset(
     """
     describ descript mention call term word phrase state report refer note cite quot accord
-    per given shown written list liste label character portray depict put express specif
+    per given shown written list label character characteris portray depict put express specif
     actual ever
     """.split()
 )
@@ -75,13 +75,15 @@ _US_RE = re.compile(r"\bUS\b")
 
 
 def clean(text: str) -> str:
-    """Unicode-fold, drop invisible characters, lowercase and fold whitespace."""
+    """Unicode-fold, drop invisible characters, read a capital "US" as the country,
+    lowercase and fold whitespace."""
     text = unicodedata.normalize("NFKC", text)
     if not text.isprintable():  # Fast path: printable text has no invisible characters.
         text = "".join(
             ch if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES else " " for ch in text
         )
-    text = _US_RE.sub("USA", text)  # before case folding makes it the pronoun "us"
+    if not text.isupper():  # "TELL US …" in capitals is the pronoun
+        text = _US_RE.sub("USA", text)  # before case folding makes it the pronoun "us"
     text = unicodedata.normalize("NFKC", text.casefold())
     return _SPACE_RE.sub(" ", text).strip()
 
@@ -110,7 +112,7 @@ def detect_lang(text: str) -> Lang:
 
 
 _THOUSANDS_RE = re.compile(r"(\d+)\s*천(?!\d)")
-_DIGIT_GROUPS_RE = re.compile(r"(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])")
+_DIGIT_GROUPS_RE = re.compile(r"(?<!\d)(?<!\d,)\d{1,3}(?:,\d{3})+(?!\d|,\d)")
 # "몇점", "몇명", "몇살": the question word and its counter, apart (몇 점), as people also write.
 _HOW_MANY_RE = re.compile(r"몇(?=[가-힣])(?!몇)")
 

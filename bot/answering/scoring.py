@@ -56,9 +56,14 @@ class ScoringPolicy:
     rerank_candidates: int = 30
     other_topic_strays: float = 0.25
     other_topic_entries: int = 2
+    other_topic_syllables: int = 3
     """A strong match still does not answer when this share of the question is words it does
-    not use, among them a curated word of at most `other_topic_entries` other entries: the
-    question is about their subject ("산업기능요원으로 근무한 회사")."""
+    not use, among them the topic of at most `other_topic_entries` other entries: a word of
+    their topic, or a curated Korean word of this many syllables or more (a shorter one is as
+    often a verb). The question is about their subject ("산업기능요원으로 근무한 회사")."""
+    unwritten_name_strays: float = 0.5
+    """How much of its weight an unknown English word counts against an entry, unless written
+    as a name: it is as often a verb of the asking ("stack up", "sent out")."""
     # Conversations.
     context_threshold: float = 20.0
     """A follow-up may be answered at this score by an entry on the conversation's topic that

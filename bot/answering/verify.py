@@ -15,9 +15,15 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.answering import korean
-from bot.answering.analysis import AnswerType, QuestionAnalysis, is_question, names_a_kind
-from bot.answering.matcher import QUESTION_WORD_WEIGHT, QUESTION_WORDS, QueryTerm
-from bot.answering.normalize import EN_REPORTING
+from bot.answering.analysis import (
+    AnswerType,
+    QuestionAnalysis,
+    frames_the_question,
+    is_question,
+    names_a_kind,
+    says_how,
+)
+from bot.answering.matcher import QUESTION_WORDS, QueryTerm
 from bot.models import Entry, Fact, FactType
 
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -104,11 +110,16 @@ class FactIndex:
     @functools.cached_property
     def _alternatives(self) -> frozenset[tuple[str, str]]:
         """Pairs of about-words of two facts of one kind in one entry (한국 and 중국 scores)."""
+        by_entry: dict[str, list[int]] = {}
+        for entry, position in self._about:
+            by_entry.setdefault(entry, []).append(position)
         pairs: set[tuple[str, str]] = set()
-        for (entry, i), about in self._about.items():
-            for (other, j), other_about in self._about.items():
-                if other == entry and j != i and self._types[entry, i] is self._types[entry, j]:
-                    pairs.update((a, b) for a in about for b in other_about)
+        for entry, positions in by_entry.items():  # per entry: 100,000 entries stay cheap
+            for i in positions:
+                for j in positions:
+                    if j != i and self._types[entry, i] is self._types[entry, j]:
+                        about, other = self._about[entry, i], self._about[entry, j]
+                        pairs.update((a, b) for a in about for b in other)
         return frozenset(pairs)
 
     @functools.cached_property
@@ -151,6 +162,8 @@ class Lookups:
     """True when an entry's index has a term."""
     contrasts: Mapping[str, Iterable[str]]
     """Words the knowledge never uses → its terms they are siblings of (영국 → 일본)."""
+    unwritten_name_strays: float = 0.5
+    """ScoringPolicy.unwritten_name_strays."""
 
 
 def check(entry: Entry, question: Question, lookups: Lookups) -> Check:
@@ -159,7 +172,7 @@ def check(entry: Entry, question: Question, lookups: Lookups) -> Check:
     if question.analysis.in_words and result.ok:
         # "어떤 사자성어로 표현했어?": the entry's quote is the answer, so the entry need only be
         # the one the question is about.
-        strays = _strays(entry, question.terms, lookups.mentions)
+        strays = _strays(entry, question.terms, lookups)
         result = dataclasses.replace(result, pinned=True, strays=strays)
     return result
 
@@ -261,7 +274,7 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
         # A count answers only a question about what it counts: 7000명 is the shortage,
         # not "how many researchers there are now".
         return Check(missing=analysis.answer_type)
-    strays = _strays(entry, terms, mentions)
+    strays = _strays(entry, terms, lookups)
     if narrowed or (analysis.specific and len(typed) == 1):
         return Check(
             fact=fact_of(chosen),
@@ -278,29 +291,27 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
     return Check(strays=strays)
 
 
-def _strays(
-    entry: Entry, terms: Sequence[QueryTerm], mentions: Callable[[str, str], bool]
-) -> float:
+def _strays(entry: Entry, terms: Sequence[QueryTerm], lookups: Lookups) -> float:
     """The share of the question's weight in words the entry does not use: known words of
     other entries ("졸업 논문 주제" asked of the lecture's topic), and words the knowledge
-    never uses ("개교", "토플"); question words, kind nouns ("조직") and fragments aside."""
+    never uses ("개교", "토플"); words that frame the question ("어느 조직의", "소개됐어")
+    and fragments aside, whichever entry uses them."""
     total = sum(t.weight for t in terms) or 1.0
     stray = 0.0
     for t in terms:
-        if len(t.text) < 2 or t.text in QUESTION_WORDS or t.text in korean.WH_DETERMINERS:
+        if len(t.text) < 2 or t.text in QUESTION_WORDS or says_how(t.text):
             continue
-        if korean.is_reporting(t.text) or t.text in EN_REPORTING:
-            continue  # how the article puts it ("소개됐어"), whichever entry uses the word
         if t.matches:
-            if not any(mentions(entry.id, m) for m, _ in t.matches):
+            if not any(lookups.mentions(entry.id, m) for m, _ in t.matches):
                 stray += t.weight
-        elif t.weight > QUESTION_WORD_WEIGHT and not names_a_kind(t.text):
-            # A word no entry uses is another topic ("토플 점수", "Germany's score"); words
-            # that only say how the answer is wanted weigh as question words and stay out.
-            # An English one may as well be a verb of the asking ("stack up", "sent out"):
-            # half, unless it is written as a name.
-            foreign = korean.HANGUL_RE.match(t.text) or t.is_name
-            stray += t.weight if foreign else t.weight / 2
+        elif frames_the_question(t.text):
+            continue  # weighs as a question word: what kind of answer, not what about
+        elif korean.HANGUL_RE.match(t.text) or t.is_name:
+            stray += t.weight  # another topic: "토플 점수", "Germany's score"
+        else:
+            # An unknown English word is as often a verb of the asking ("stack up", "sent
+            # out") as a topic: it counts for less, unless written as a name.
+            stray += t.weight * lookups.unwritten_name_strays
     return stray / total
 
 
