@@ -95,6 +95,8 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         # No kind asked, but 주제 is what one of the talk's facts is about: not its venue.
         ("사진 속 토크콘서트에서 한 강연 주제는?", "음성 합성기술"),
         ("국내 AI 연구자 몇 명 모자라?", "7000명"),  # 모자라: what the count is of
+        ("병역특례 몇 년 했어?", "3년"),  # 몇 년 했어: how many years, not which year
+        ("오픈AI가 김씨 스카우트한 이유는?", "비공개 코드"),  # the reason, not a quote
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(
@@ -123,7 +125,7 @@ def test_english_answers_are_plain_english(engine: Engine) -> None:
         assert not any("가" <= ch <= "힣" for ch in answer.answer), answer.answer
 
 
-@pytest.mark.parametrize("question", ["OpenAI 어떤 회사야?", "NYPC가 뭐야?"])
+@pytest.mark.parametrize("question", ["OpenAI 어떤 회사야?", "NYPC가 뭐야?", "Kim Tae-hun 나이?"])
 def test_korean_questions_with_latin_words_are_answered_in_korean(
     engine: Engine, question: str
 ) -> None:

@@ -100,7 +100,9 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     # Question words first: "어디서 발표한 수치" asks where, whatever nouns come along.
     (
         AnswerType.DURATION,
-        rf"얼마{_K}동안|몇{_K}(?:년|분|주|달){_K}(?:짜리|동안)|몇{_K}개월|몇{_K}시간|"
+        rf"얼마{_K}동안|몇{_K}(?:년|분|주|달){_K}(?:짜리|동안|간)|몇{_K}개월|몇{_K}시간|"
+        # "몇 년 했어?", "몇 년 복무했어?": for how many years, not in which year.
+        rf"몇{_K}년{_K}(?:했|하|걸|복무|근무|일했|다녔|있었)|"
         r"how long|how many years (?:of|did|was|were)",
     ),
     (AnswerType.DURATION, rf"기간{_K}(?:은|이)?{_K}(?:몇|얼마)"),

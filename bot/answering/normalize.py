@@ -68,6 +68,9 @@ EN_REPORTING: frozenset[str] = frozenset(
     """.split()
 )
 
+# Stop words that are parts of a romanised name ("Kim Tae-hun 나이?" is a Korean question).
+_NAME_PARTS = frozenset("tae hoon mr".split())
+
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -107,7 +110,11 @@ def detect_lang(text: str) -> Lang:
     latin = [w for w in words if _LATIN_RE.match(w) and not korean.HANGUL_RE.search(w)]
     if not hangul or not latin:
         return "en" if latin else "ko"
-    grammar = [w for w in latin if w in EN_STOPWORDS or w in ENGLISH_QUESTION_WORDS]
+    grammar = [
+        w
+        for w in latin
+        if (w in EN_STOPWORDS and w not in _NAME_PARTS) or w in ENGLISH_QUESTION_WORDS
+    ]
     return "en" if grammar and len(latin) >= len(hangul) else "ko"
 
 

@@ -240,6 +240,9 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
             typed = []
     if not typed:
         return Check(missing=analysis.answer_type) if analysis.specific else Check()
+    reasons = [i for i in typed if fact_of(i).type is FactType.REASON]
+    if analysis.answer_type is AnswerType.REASON and len(reasons) == 1:
+        typed = reasons  # "왜?" is answered by the reason, before anything he said
     best = max(subject[i] for i in typed)
     chosen = next(i for i in typed if subject[i] == best)
     same_type = [i for i in typed if fact_of(i).type is fact_of(chosen).type]
