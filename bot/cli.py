@@ -327,6 +327,8 @@ def explanation(decision: Decision) -> dict[str, object]:
                 "pinned": check.pinned,
                 "missing": check.missing.value if check.missing else None,
                 "conflicts": list(check.conflicts),
+                "strays": round(check.strays, 2),
+                "restates": check.restates,
             }
             for match, check in decision.considered
         ],
@@ -345,10 +347,14 @@ def render_explanation(decision: Decision) -> str:
             if check.missing
             else f"contradicts {', '.join(check.conflicts)}"
             if check.conflicts
-            else f"fact {check.fact.value!r}" + (" (pinned)" if check.pinned else "")
+            else f"fact {check.fact.value!r}"
+            + (" (pinned)" if check.pinned else "")
+            + (" (the question's own figure)" if check.restates else "")
             if check.fact
             else "ok"
         )
+        if check.strays and not check.missing and not check.conflicts:
+            verdict += f", strays {check.strays:.2f}"
         lines.append(f"  {match.score:5.1f} {match.entry.id:<28} {verdict}  ← {match.question}")
     if not decision.considered:
         lines.append("  no entry scored high enough to check")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.engine import Engine
+from bot.cli import explanation, render_explanation
 from bot.telegram import formatting
 from tests.support import updates as u
 from tests.support.harness import buttons, signer
@@ -138,6 +139,15 @@ def test_explain_shows_the_answer_type_and_what_was_missing(engine: Engine) -> N
     assert decision.analysis.answer_type.value == "year"
     [(match, check), *_] = decision.considered
     assert match.entry.id == "openai-founder" and check.missing is not None
+
+
+def test_explain_shows_a_restated_figure_passed_over(engine: Engine) -> None:
+    decision = engine.explain("미국 AI 기술을 100으로 놓으면 중국은 몇임?")
+    candidates = explanation(decision)["candidates"]
+    assert isinstance(candidates, list)
+    us = next(c for c in candidates if c["id"] == "tech-level-us")
+    assert us["restates"] and decision.answer.id == "tech-level-china"
+    assert "the question's own figure" in render_explanation(decision)
 
 
 async def test_a_decline_names_what_is_missing_and_offers_the_nearest_fact(
