@@ -212,3 +212,15 @@ def test_whose_name_is_asked_in_english(question: str, holder: str) -> None:
 )
 def test_more_answer_types(question: str, answer_type: AnswerType) -> None:
     assert analyse(question).answer_type is answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "beyond"),
+    [
+        ("2022년 이후 부족 규모는?", ("2022",)),
+        ("after 2022, how many?", ("2022",)),
+        ("2022년까지 부족 규모는?", ()),
+    ],
+)
+def test_years_asked_after(question: str, beyond: tuple[str, ...]) -> None:
+    assert analyse(question).beyond == beyond

@@ -65,6 +65,7 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "김씨가 진학할 대학원은?",  # the entry on why he skips grad school names none
         "김씨 코드는 깃허브 스타를 몇 개 받았대?",  # stars: not what 20여 차례 counts
         "국내 AI 연구자가 지금 몇 명이야?",  # 7000명 counts the shortage, not researchers
+        "How many AI researchers will Korea lack after 2022?",  # the figure runs until 2022
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:

@@ -203,6 +203,9 @@ class QuestionAnalysis:
     answers must name it."""
     proper: str = ""
     """Latin words written with a capital inside the question ("India's score"): names."""
+    beyond: tuple[str, ...] = ()
+    """Years the question asks after ("2022년 이후", "after 2022"): a figure 'until' that
+    year does not answer it."""
 
     def accepts(self, fact_type: FactType, value: str) -> bool:
         """True when a fact of `fact_type` with `value` answers this question."""
@@ -263,7 +266,16 @@ def analyse(question: str) -> QuestionAnalysis:
             holder = " ".join(itertools.takewhile(lambda w: w not in _NOT_A_HOLDER, words))
     in_words = _IN_WORDS.search(text) is not None
     proper = " ".join(_CAPITALISED.findall(question))
-    return QuestionAnalysis(answer_type, excluding, parts, holder, in_words, _which(text), proper)
+    beyond = tuple(found.group(1) or found.group(2) for found in _BEYOND.finditer(text))
+    return QuestionAnalysis(
+        answer_type, excluding, parts, holder, in_words, _which(text), proper, beyond
+    )
+
+
+_BEYOND = re.compile(
+    r"(\d{4})\s*년?\s*(?:이후|부터|넘어|넘어서|지나서|후에|뒤에)|"
+    r"\b(?:after|since|beyond|past)\s+(\d{4})\b"
+)
 
 
 # A capitalised Latin word after another word: a name, not the sentence's first word.

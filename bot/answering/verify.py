@@ -199,6 +199,10 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
     kind = [t for t in which if not names_a_kind(t)]
     if kind and not any(mentions(entry.id, t) for t in kind):
         conflicts += (" ".join(kind),)  # "which airport" of an entry that names none
+    # "2022년 이후" of a figure "2022년까지": the entry counts up to the year, not after it.
+    conflicts += tuple(
+        year for year in analysis.beyond if re.search(rf"{year}\s*년?\s*까지", entry.quote)
+    )
     if conflicts or not entry.facts:
         return Check(conflicts=conflicts)
     asked = {t.text for t in terms} | {m for t in terms for m, _ in t.matches}
