@@ -75,7 +75,7 @@ def test_detect_lang(text: str, lang: str) -> None:
 
 LEXICON = {
     "연봉", "얼마", "졸업", "언제", "나이", "몇", "살", "기술", "수준", "제프딘", "openai",
-    "어떻게", "받", "심정",
+    "어떻게", "받", "심정", "마",
 }  # fmt: skip
 SUBJECT = Subject("김태훈", frozenset({"김태훈", "김태훈씨", "kim"}))
 
@@ -99,6 +99,7 @@ SUBJECT = Subject("김태훈", frozenset({"김태훈", "김태훈씨", "kim"}))
         pytest.param("심정이 어떻대?", ["심정", "어떻게"], id="how-stem-folded"),
         pytest.param("어땠어", ["어떻게"], id="how-past-stem-folded"),
         pytest.param("연봉 받게 될", ["연봉", "받"], id="adverbial-ending-ge"),
+        pytest.param("어떤 말로", ["어떤", "말"], id="one-syllable-noun-is-no-adnominal"),
     ],
 )
 def test_terms(text: str, terms: list[str]) -> None:

@@ -241,7 +241,7 @@ class Analyzer:
         if stem in self.whole_words or self._known_plus_suffix(stem):
             return [stem]
         adnominal = korean.adnominal_to_stem(stem)
-        if adnominal in self.lexicon:
+        if adnominal in self.lexicon and len(stem) > 1:  # 말 is a word, not 마 + ㄹ
             return [adnominal]
         pieces = self._segment(token)
         if pieces is not None:
