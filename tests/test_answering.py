@@ -66,6 +66,8 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "김씨 코드는 깃허브 스타를 몇 개 받았대?",  # stars: not what 20여 차례 counts
         "국내 AI 연구자가 지금 몇 명이야?",  # 7000명 counts the shortage, not researchers
         "How many AI researchers will Korea lack after 2022?",  # the figure runs until 2022
+        "김씨는 어떤 분야로 창업할 생각이래?",  # a field the plan never names
+        "Vietnam's AI tech level?",  # a name in capitals, even as the first word
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:
@@ -99,6 +101,9 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("국내 AI 연구자 몇 명 모자라?", "7000명"),  # 모자라: what the count is of
         ("병역특례 몇 년 했어?", "3년"),  # 몇 년 했어: how many years, not which year
         ("오픈AI가 김씨 스카우트한 이유는?", "비공개 코드"),  # the reason, not a quote
+        ("김태훈 나이가 몇이래?", "26세"),  # 나이 … 몇: an age, not a score
+        ("Japan's score in the AI ranking?", "88.0"),  # a score, in a ranking
+        ("제목에 나오는 사람은 누구야?", "머스크"),
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

@@ -106,7 +106,7 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         r"how long|how many years (?:of|did|was|were)",
     ),
     (AnswerType.DURATION, rf"기간{_K}(?:은|이)?{_K}(?:몇|얼마)"),
-    (AnswerType.AGE, rf"몇{_K}살|how old"),
+    (AnswerType.AGE, rf"몇{_K}살|how old|(?:나이|연세){_K}(?:는|가|이|은)?{_K}몇"),
     (AnswerType.ORDINAL, rf"몇{_K}번째|\bthe first\b|\bfirst (?:korean|person|one)\b"),
     (
         AnswerType.RANK,
@@ -150,12 +150,13 @@ _RULE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     # Then nouns that name what is asked: "나이는?", "기간은?", "매체는?".
     (AnswerType.DURATION, r"기간|duration|\bperiod\b"),
     (AnswerType.AGE, r"나이|연세|\bage\b"),
-    (AnswerType.RANK, r"순위|랭킹|등수|\brank|\branking"),
     (AnswerType.YEAR, r"년도|연도|\byear\b"),
     (AnswerType.DAY, r"날짜|\bdate\b|\bday\b"),
     (AnswerType.WHEN, r"시기|시점"),
     (AnswerType.COUNT, r"인원|number of"),
     (AnswerType.SCORE, r"수치|점수|\bscore|rating|\blevel\b"),
+    # (After a score: "Japan's score in that ranking" asks the score.)
+    (AnswerType.RANK, r"순위|랭킹|등수|\brank|\branking"),
     (AnswerType.ORG, r"매체|언론사|신문사|소속|기관"),
     # "진학할 대학원은?", "다닌 회사는?": the organisation itself.
     (AnswerType.ORG, rf"(?:{_ORGS})(?:은|는){_K}\??$"),
@@ -278,8 +279,9 @@ _BEYOND = re.compile(
 )
 
 
-# A capitalised Latin word after another word: a name, not the sentence's first word.
-_CAPITALISED = re.compile(r"(?<=[\w,] )[A-Z][A-Za-z]+\b")
+# A capitalised Latin word after another word: a name, not the sentence's first word, unless
+# it owns something ("India's score").
+_CAPITALISED = re.compile(r"(?<=[\w,] )[A-Z][A-Za-z]+\b|^[A-Z][a-z]+(?='s\b)")
 
 
 _NOT_A_HOLDER = EN_STOPWORDS | {"where", "when", "who", "whom", "why", "how"}
@@ -299,6 +301,12 @@ _WHICH_KO = re.compile(
 )
 
 
+# A field or sort asked for ("무슨 분야로 창업해?"): the entry must name it.
+_FIELD = re.compile(
+    r"(?:무슨|어떤|어느)\s*(분야|종류|업종|장르|부문)|(분야|종류|업종|장르|부문)(?:은|는|가|이)?\s*(?:무엇|뭐)"
+)
+
+
 def _which(text: str) -> str:
     found = _WHICH.search(text)
     if found is not None:
@@ -307,10 +315,10 @@ def _which(text: str) -> str:
         if word in EN_STOPWORDS or word in _NOT_A_THING or _asks_for_a_kind(f"which {word}"):
             return ""
         return word
-    korean = _WHICH_KO.search(text)
+    korean = _WHICH_KO.search(text) or _FIELD.search(text)
     if korean is None:
         return ""
-    return korean.group(1) or korean.group(2)
+    return next(group for group in korean.groups() if group)
 
 
 # Nouns that name the kind of thing asked for ("어느 조직의 수장", "which institution"): with a
@@ -318,7 +326,7 @@ def _which(text: str) -> str:
 _KIND_NOUNS = frozenset(
     _ORGS.split("|")
     + """
-    곳 장소 지역 나라 국가 도시 동네 건물 인물 사람 분야 종류 부문 숫자 단어 낱말 문구 용어
+    곳 장소 지역 나라 국가 도시 동네 건물 인물 사람 숫자 단어 낱말 문구 용어
     신문사 방송사 언론사 출판사 연구팀
     감정 기분 느낌 생각 마음 사례 방법 방식 이유 의미 뜻 말 표현 계기 목적 역할 일 것 점
     organ organis institut compani firm bodi group countri citi place region person peopl

@@ -54,7 +54,7 @@ EN_STOPWORDS: frozenset[str] = frozenset(
     kind sort type thing things stuff happen happened exactly actually really basically
     isnt didnt doesnt wasnt arent werent wont cant couldnt wouldnt shouldnt hasnt havent
     im ive youre hes shes theyre thats theres only even someone somebody anyone anybody
-    something anything usually generally
+    something anything usually generally pls plz thx
     """.split()
 )
 

@@ -308,6 +308,8 @@ def _strays(entry: Entry, terms: Sequence[QueryTerm], lookups: Lookups) -> float
     for t in terms:
         if len(t.text) < 2 or t.text in QUESTION_WORDS or says_how(t.text):
             continue
+        if names_a_kind(t.text):
+            continue  # "number", "조직": the kind of answer, whichever entry uses the word
         if t.matches:
             if not any(lookups.mentions(entry.id, m) for m, _ in t.matches):
                 stray += t.weight
@@ -326,7 +328,7 @@ def _share_a_stem(words: Iterable[str], others: Iterable[str]) -> bool:
     """True when a word of one starts the other's (부족 and 부족하, 모자 and 모자라): the
     same word, whatever ending the analysis kept."""
     return any(
-        min(len(a), len(b)) >= 2 and (a.startswith(b) or b.startswith(a))
+        a == b or (min(len(a), len(b)) >= 2 and (a.startswith(b) or b.startswith(a)))
         for a in words
         for b in others
     )
