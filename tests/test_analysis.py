@@ -146,6 +146,8 @@ def test_analysis_never_raises_and_is_idempotent_on_normalised_text(text: str) -
         ("어디서 인터뷰했어?", ""),
         ("어느 단계까지 올랐어?", ""),  # after 어느, as often a word the article does not use
         ("깃허브 스타 몇 개야?", "스타"),  # what is counted
+        ("What's OpenAI's annual budget?", "budget"),  # what is owned, at the end
+        ("What is China's AI technology score?", ""),  # a score is only the kind of answer
         ("김태훈 몇 살이야?", ""),
     ],
 )

@@ -68,6 +68,7 @@ def test_a_question_the_entry_does_not_answer_is_declined(
         "How many AI researchers will Korea lack after 2022?",  # the figure runs until 2022
         "김씨는 어떤 분야로 창업할 생각이래?",  # a field the plan never names
         "Vietnam's AI tech level?",  # a name in capitals, even as the first word
+        "What's OpenAI's annual revenue?",  # not his annual salary
     ],
 )
 def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, question: str) -> None:

@@ -289,7 +289,9 @@ _NOT_A_HOLDER = EN_STOPWORDS | {"where", "when", "who", "whom", "why", "how"}
 # "Which airport…", "what paper…": the noun after an opening which/what names what is asked.
 _WHICH = re.compile(r"^\W*(?:which|what)\s+([a-z]+)\b")
 # Nouns that only say what kind of answer is wanted ("what time", "which kind of").
-_NOT_A_THING = frozenset("time kind sort type way one else number day year month date".split())
+_NOT_A_THING = frozenset(
+    "time kind sort type way one else number day year month date score level figure".split()
+)
 
 
 # …and in Korean, the noun whose place is asked ("공항은 어디야?"), or what is counted ("깃허브
@@ -307,13 +309,18 @@ _FIELD = re.compile(
 )
 
 
+# …or what is owned at the end of an English question ("What's OpenAI's annual budget?").
+_POSSESSED = re.compile(r"\b[a-z]+'s\s+(?:[a-z]+\s+){0,2}([a-z]+)\s*\??\s*$")
+
+
 def _which(text: str) -> str:
-    found = _WHICH.search(text)
-    if found is not None:
+    for found in (_WHICH.search(text), _POSSESSED.search(text)):
+        if found is None:
+            continue
         word = found.group(1)
         # "which company", "which city" only say what kind of answer is wanted.
         if word in EN_STOPWORDS or word in _NOT_A_THING or _asks_for_a_kind(f"which {word}"):
-            return ""
+            continue
         return word
     korean = _WHICH_KO.search(text) or _FIELD.search(text)
     if korean is None:
