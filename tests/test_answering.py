@@ -105,6 +105,7 @@ def test_neighbouring_facts_are_not_dressed_up_as_answers(engine: Engine, questi
         ("김태훈 나이가 몇이래?", "26세"),  # 나이 … 몇: an age, not a score
         ("Japan's score in the AI ranking?", "88.0"),  # a score, in a ranking
         ("제목에 나오는 사람은 누구야?", "머스크"),
+        ("동아리 활동할 때 받은 prize 뭐야", "국방부장관상"),  # the noun asked comes last
     ],
 )
 def test_one_item_of_several_is_stated_first_in_the_answer(

@@ -289,10 +289,17 @@ def _check(entry: Entry, question: Question, lookups: Lookups) -> Check:
             strays=strays,
             restates=restates and analysis.specific,
         )
-    if not analysis.specific and best > 0 and [subject[i] for i in typed].count(best) == 1:
+    if not analysis.specific and best > 0:
         # No kind asked, but the question names what one fact is about ("무슨 동아리 했어?"
-        # of the entry on his award and his club): that fact answers.
-        return Check(fact=fact_of(chosen), pinned=True, strays=strays)
+        # of the entry on his award and his club): that fact answers. Of several, the one
+        # named where the language puts what is asked: last in Korean ("동아리 활동하면서
+        # 받은 award 뭐야"), first in English ("what was his major in college").
+        korean_order = any(korean.HANGUL_RE.match(t.text) for t in terms)
+        order = terms if korean_order else terms[::-1]
+        last = [_last_named(facts.about(entry.id, i), order) for i in typed]
+        if max(last) >= 0 and last.count(max(last)) == 1:
+            named_last = typed[last.index(max(last))]
+            return Check(fact=fact_of(named_last), pinned=True, strays=strays)
     # Several facts of the asked kind and none singled out ("연봉 얼마야": dollars and won,
     # both bounds): the entry's own answer states them all.
     return Check(strays=strays)
@@ -322,6 +329,18 @@ def _strays(entry: Entry, terms: Sequence[QueryTerm], lookups: Lookups) -> float
             # out") as a topic: it counts for less, unless written as a name.
             stray += t.weight * lookups.unwritten_name_strays
     return stray / total
+
+
+def _last_named(about: frozenset[str], terms: Sequence[QueryTerm]) -> int:
+    """The position of the question's last term that is one of `about`, or -1."""
+    return max(
+        (
+            i
+            for i, t in enumerate(terms)
+            if t.text in about or any(m in about for m, _ in t.matches)
+        ),
+        default=-1,
+    )
 
 
 def _share_a_stem(words: Iterable[str], others: Iterable[str]) -> bool:
