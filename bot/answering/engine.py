@@ -181,7 +181,7 @@ class Engine:
         """The question's terms; an unknown word written as a name ("India's score") is one
         (the matcher sees only lower case, and knows Korean names from its dictionary)."""
         terms = self.matcher.query_terms(text)
-        if not analysis.proper:
+        if not analysis.proper or all(t.matches for t in terms):
             return terms
         names = set(self.matcher.terms(analysis.proper))
         return [
