@@ -410,8 +410,8 @@ class Engine:
             # Only the best match may answer below the threshold: a lower one that singles
             # out a fact is more often a neighbouring fact than the asked one.
             # ...unless every better match lacked the asked kind of fact altogether, only
-            # gave the question's own figure back, or contradicted the question ("88.1인
-            # 곳은?" of entries that state no 88.1).
+            # gave the question's own figure back, contradicted the question ("88.1인 곳은?"
+            # of entries that state no 88.1) or was about another entry's subject.
             first = rank == 0 or all(
                 c.missing or c.conflicts or c.restates or off
                 for (_, c), off in zip(considered[:-1], about_others[:-1], strict=True)

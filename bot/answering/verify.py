@@ -42,7 +42,7 @@ class Check:
     conflicts: tuple[str, ...] = ()
     """Question terms the entry contradicts: a number it does not state, an excluded name."""
     strays: float = 0.0
-    """The share of the question in known words the entry does not use."""
+    """The share of the question in words the entry does not use (see `_strays`)."""
     restates: bool = False
     """The answering fact is one the question itself states ("미국을 100으로 놓으면 한국은?"
     asked of the entry on the US's 100): another entry may answer what is asked."""
