@@ -396,8 +396,13 @@ class Engine:
         considered: list[tuple[Match, Check]] = []
         gap: tuple[Match, Check] | None = None
         restating: tuple[Match, Check] | None = None
-        about_others: list[bool] = []  # per match considered: about another entry's subject
-        for rank, match in enumerate(matches):
+        # Only the best match may answer below the threshold: a lower one that singles out a
+        # fact is more often a neighbouring fact than the asked one. ...Unless every better
+        # match lacked the asked kind of fact altogether, only gave the question's own figure
+        # back, contradicted the question ("88.1인 곳은?" of entries that state no 88.1) or was
+        # about another entry's subject.
+        better_could_answer = False
+        for match in matches:
             if match.score < floor:
                 break
             result = verify.check(match.entry, asked, self._lookups)
@@ -405,20 +410,10 @@ class Engine:
             about_other = match.score >= self.threshold and self._about_another_topic(
                 terms, match.entry.id, result
             )
-            about_others.append(about_other)
             strong = match.score >= self.threshold and not about_other
-            # Only the best match may answer below the threshold: a lower one that singles
-            # out a fact is more often a neighbouring fact than the asked one.
-            # ...unless every better match lacked the asked kind of fact altogether, only
-            # gave the question's own figure back, contradicted the question ("88.1인 곳은?"
-            # of entries that state no 88.1) or was about another entry's subject.
-            first = rank == 0 or all(
-                c.missing or c.conflicts or c.restates or off
-                for (_, c), off in zip(considered[:-1], about_others[:-1], strict=True)
-            )
             pinned = (
                 result.pinned
-                and first
+                and not better_could_answer
                 and result.strays <= policy.pinned_max_strays
                 # In a conversation the list reaches lower, for entries on its topic; a fact
                 # singled out elsewhere needs the bar it needs anywhere.
@@ -440,6 +435,9 @@ class Engine:
                 return self._accept(question, lang, analysis, terms, match, result, considered)
             if strong and gap is None:
                 gap = (match, result)
+            better_could_answer = better_could_answer or not (
+                result.missing or result.conflicts or result.restates or about_other
+            )
         if restating is not None:
             return self._accept(question, lang, analysis, terms, *restating, considered)
         decline = self._decline(question, lang, matches, gap)
