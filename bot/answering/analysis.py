@@ -202,8 +202,6 @@ class QuestionAnalysis:
     which: str = ""
     """The kind of thing asked for ("which airport", "공항은 어디"), as written: the entry that
     answers must name it."""
-    proper: str = ""
-    """Latin words written with a capital inside the question ("India's score"): names."""
     beyond: tuple[str, ...] = ()
     """Years the question asks after ("2022년 이후", "after 2022"): a figure 'until' that
     year does not answer it."""
@@ -266,11 +264,14 @@ def analyse(question: str) -> QuestionAnalysis:
             # The phrase ends at a function word: "the name of the cafe where they met".
             holder = " ".join(itertools.takewhile(lambda w: w not in _NOT_A_HOLDER, words))
     in_words = _IN_WORDS.search(text) is not None
-    proper = " ".join(_CAPITALISED.findall(question))
     beyond = tuple(found.group(1) or found.group(2) for found in _BEYOND.finditer(text))
-    return QuestionAnalysis(
-        answer_type, excluding, parts, holder, in_words, _which(text), proper, beyond
-    )
+    return QuestionAnalysis(answer_type, excluding, parts, holder, in_words, _which(text), beyond)
+
+
+def written_as_names(question: str) -> str:
+    """Latin words written with a capital inside the question ("India's score", "TOEIC"):
+    names. Read off the question as typed, so not part of `analyse`, which reads it cleaned."""
+    return " ".join(_CAPITALISED.findall(question))
 
 
 _BEYOND = re.compile(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import texts
 from bot.answering import korean, verify
-from bot.answering.analysis import QuestionAnalysis, analyse, is_question
+from bot.answering.analysis import QuestionAnalysis, analyse, is_question, written_as_names
 from bot.answering.context import (
     Turn,
     asks_for_more,
@@ -144,7 +144,7 @@ class Engine:
                     return Decision(answer, analyse(stripped), ())
         # Analysed as far as it is matched: some rules cost more with length.
         analysis = analyse(stripped[:MAX_MATCH_CHARS])
-        terms = self._query_terms(stripped[:MAX_MATCH_CHARS], analysis)
+        terms = self._query_terms(stripped[:MAX_MATCH_CHARS])
         if context is None or context.entry_id not in self._entries:
             return self._decide(question, lang, analysis, terms)
         # A follow-up points back or leaves its topic out; one that names two or more things
@@ -177,13 +177,16 @@ class Engine:
             return Decision(decline, asked, in_context.considered)
         return in_context
 
-    def _query_terms(self, text: str, analysis: QuestionAnalysis) -> list[QueryTerm]:
+    def _query_terms(self, text: str) -> list[QueryTerm]:
         """The question's terms; an unknown word written as a name ("India's score") is one
         (the matcher sees only lower case, and knows Korean names from its dictionary)."""
         terms = self.matcher.query_terms(text)
-        if not analysis.proper or all(t.matches for t in terms):
+        if all(t.matches for t in terms):
             return terms
-        names = set(self.matcher.terms(analysis.proper))
+        proper = written_as_names(text)
+        if not proper:
+            return terms
+        names = set(self.matcher.terms(proper))
         return [
             dataclasses.replace(t, is_name=True) if t.text in names and not t.matches else t
             for t in terms
@@ -344,7 +347,7 @@ class Engine:
         quoting in it; "구체적으로 뭘 배우고 싶대?": the entry of that passage the question is
         about. None when the question names something the passage does not."""
         rest = without_more(text)
-        rest_terms = self._query_terms(rest[:MAX_MATCH_CHARS], analyse(rest[:MAX_MATCH_CHARS]))
+        rest_terms = self._query_terms(rest[:MAX_MATCH_CHARS])
         entry = self._entries[context.entry_id]
         around = self._passages.around(entry.id)
         content = self._content(rest_terms)
